@@ -20,6 +20,7 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; written files should read like any other
     tmp_path = Path(tmp)
     try:
         yield tmp_path

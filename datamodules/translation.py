@@ -1,0 +1,175 @@
+"""``TranslationDataModule``: French→English sentence pairs from a pluggable source, tokenised, cached, batched."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytorch_lightning as pl
+from torch.utils.data import DataLoader
+
+from datamodules.atomic import atomic_pickle
+from datamodules.text.dataset import PairDataset, PairSplit, collate_pairs
+from datamodules.text.prepare import TextSettings, build_corpus
+from datamodules.text.sampler import SortedBatchSampler, SortishBatchSampler
+from datamodules.text.source_base import ensure_file
+from datamodules.text.sources import EmbeddedQuestionsSource, PairSource
+from datamodules.vectors import build_embedding_matrix, load_vectors
+
+log = logging.getLogger(__name__)
+CACHE_VERSION = 1
+
+
+class TranslationDataModule(pl.LightningDataModule):
+    """(french, english) pairs → cached numericalised splits → length-grouped batches.
+
+    ``prepare_data`` fetches the source, tokenises with spaCy, splits 90/10 grouped by English sentence, builds the
+    vocabularies and the word-vector–initialised embedding matrices, and writes them to one cache file keyed by every
+    setting that shaped it. ``setup`` only loads that file. Sizes the model needs (vocab sizes, embedding dims,
+    maximum lengths) are properties, linked into the model by the CLI.
+
+    Args:
+        source: where pairs come from (giga-fren, CSV, Tatoeba, or the embedded generated corpus by default).
+        src_vectors / tgt_vectors: word vectors for each side: a ``.bin``/``.vec`` path, ``spacy:<package>``,
+            ``train[:dim]`` (fastText trained on that side of the corpus), or None for random embeddings.
+        src_vectors_url / tgt_vectors_url: where to download a missing vectors file from (a zip/tar holding it,
+            or the file itself).
+        emb_dim: embedding size when a side has no vectors, and the default size of ``train`` vectors.
+    """
+
+    def __init__(self, source: PairSource | None = None, cache_dir: str = ".cache/translate",
+                 lowercase: bool = True, max_vocab: int = 40000, min_freq: int = 1, max_tgt_tokens: int = 30,
+                 len_percentile: float = 99.0, valid_frac: float = 0.1, split_seed: int = 42,
+                 src_vectors: str | None = "train", tgt_vectors: str | None = "train",
+                 src_vectors_url: str | None = None, tgt_vectors_url: str | None = None, emb_dim: int = 300,
+                 vector_epochs: int = 10, batch_size: int = 64, eval_batch_size: int | None = None,
+                 chunk_factor: int = 50, num_workers: int = 0, seed: int = 0) -> None:
+        super().__init__()
+        self.source = source if source is not None else EmbeddedQuestionsSource()
+        self.cache_dir = Path(cache_dir)
+        self.settings = TextSettings(lowercase=lowercase, max_vocab=max_vocab, min_freq=min_freq,
+                                     max_tgt_tokens=max_tgt_tokens, len_percentile=len_percentile,
+                                     valid_frac=valid_frac, split_seed=split_seed)
+        self.src_vectors, self.tgt_vectors = src_vectors, tgt_vectors
+        self.vector_urls = {"fr": src_vectors_url, "en": tgt_vectors_url}
+        self.emb_dim, self.vector_epochs, self.seed = emb_dim, vector_epochs, seed
+        self.batch_size, self.eval_batch_size = batch_size, eval_batch_size or batch_size
+        self.chunk_factor, self.num_workers = chunk_factor, num_workers
+        self._data: dict | None = None
+
+    # ---- cache -------------------------------------------------------------------------------------------------
+    def cache_key(self) -> str:
+        """Hash of every setting that shapes the cached corpus."""
+        spec = {"v": CACHE_VERSION, "source": self.source.fingerprint(), "text": self.settings.as_dict(),
+                "vectors": [self.src_vectors, self.tgt_vectors, self.emb_dim, self.vector_epochs, self.seed]}
+        return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+
+    @property
+    def cache_path(self) -> Path:
+        return self.cache_dir / f"corpus-{self.cache_key()}.pkl"
+
+    def prepare_data(self) -> None:
+        """Download/extract the source and build the cache file, unless a cache for these settings exists."""
+        if self.cache_path.exists():
+            return
+        self.source.prepare(self.cache_dir)
+        log.info("building the translation cache from %s", self.source.describe())
+        data = build_corpus(self.source.pairs(self.cache_dir), self.settings)
+        data["src_emb"] = self._embeddings(data["src_itos"], data.pop("train_src_tokens"), self.src_vectors, "fr")
+        data["tgt_emb"] = self._embeddings(data["tgt_itos"], data.pop("train_tgt_tokens"), self.tgt_vectors, "en")
+        atomic_pickle(self.cache_path, data)
+        log.info("wrote %s", self.cache_path)
+
+    def _embeddings(self, itos: list[str], corpus: list[list[str]], spec: str | None, side: str) -> np.ndarray | None:
+        if spec is None:
+            return None
+        if self.vector_urls[side] and Path(spec).suffix in (".bin", ".vec", ".txt"):
+            ensure_file(Path(spec), self.vector_urls[side], None,
+                        f"{side} word-vector file {spec} not found: put it there or set a vectors url")
+        vectors = load_vectors(spec, keep=set(itos), corpus=corpus, cache_dir=self.cache_dir,
+                               train_dim=self.emb_dim, train_epochs=self.vector_epochs, seed=self.seed)
+        matrix, missing = build_embedding_matrix(itos, vectors, seed=self.seed)
+        log.info("%s embeddings from %s: %d × %d, %d of %d vocab words without a vector",
+                 side, spec, *matrix.shape, len(missing), len(itos))
+        return matrix
+
+    def _load(self) -> dict:
+        if self._data is None:
+            if not self.cache_path.exists():
+                self.prepare_data()
+            with open(self.cache_path, "rb") as fh:
+                self._data = pickle.load(fh)
+        return self._data
+
+    def setup(self, stage: str | None = None) -> None:
+        self._load()
+
+    # ---- sizes linked into the model ---------------------------------------------------------------------------
+    @property
+    def src_vocab_size(self) -> int:
+        return len(self._load()["src_itos"])
+
+    @property
+    def tgt_vocab_size(self) -> int:
+        return len(self._load()["tgt_itos"])
+
+    @property
+    def src_emb_dim(self) -> int:
+        emb = self._load()["src_emb"]
+        return self.emb_dim if emb is None else int(emb.shape[1])
+
+    @property
+    def tgt_emb_dim(self) -> int:
+        emb = self._load()["tgt_emb"]
+        return self.emb_dim if emb is None else int(emb.shape[1])
+
+    @property
+    def max_tgt_len(self) -> int:
+        return int(self._load()["max_tgt_len"])
+
+    # ---- what the model reads at setup -------------------------------------------------------------------------
+    def vocab_state(self) -> dict:
+        """Vocabularies and tokenisation settings: everything ``translate.py`` needs besides the weights."""
+        d = self._load()
+        return {"src_itos": d["src_itos"], "tgt_itos": d["tgt_itos"], "settings": d["settings"],
+                "max_src_len": d["max_src_len"], "max_tgt_len": d["max_tgt_len"]}
+
+    def embedding_matrices(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Initial embeddings ``(src_vocab, src_emb_dim)`` and ``(tgt_vocab, tgt_emb_dim)``, or None per side."""
+        d = self._load()
+        return d["src_emb"], d["tgt_emb"]
+
+    def split(self, name: str) -> PairSplit:
+        """``"train"`` or ``"valid"``."""
+        return self._load()[name]
+
+    # ---- loaders -----------------------------------------------------------------------------------------------
+    def _rank_info(self) -> tuple[int, int]:
+        trainer = self.trainer
+        return (trainer.world_size, trainer.global_rank) if trainer is not None else (1, 0)
+
+    def train_dataloader(self) -> DataLoader:
+        split = self.split("train")
+        world, rank = self._rank_info()
+        sampler = SortishBatchSampler(split.lengths(), self.batch_size, self.chunk_factor, self.seed, world, rank)
+        return DataLoader(PairDataset(split), batch_sampler=sampler, collate_fn=collate_pairs,
+                          num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
+
+    def _eval_loader(self) -> DataLoader:
+        split = self.split("valid")
+        world, rank = self._rank_info()
+        sampler = SortedBatchSampler(split.lengths(), self.eval_batch_size, world, rank)
+        return DataLoader(PairDataset(split), batch_sampler=sampler, collate_fn=collate_pairs,
+                          num_workers=self.num_workers)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._eval_loader()
+
+    def test_dataloader(self) -> DataLoader:
+        return self._eval_loader()
+
+    def predict_dataloader(self) -> DataLoader:
+        return self._eval_loader()

@@ -1,0 +1,81 @@
+"""The one interface every word-vector backend implements, plus small helpers they share."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from datamodules.errors import UserInputError
+
+log = logging.getLogger("datamodules.vectors")
+
+_SIGNATURE_CHUNK = 1 << 16
+
+
+class WordVectors(ABC):
+    """A mapping from words to float32 vectors of size ``dim``.
+
+    ``has_subwords`` is True for backends that build vectors for out-of-vocabulary words from character n-grams
+    (fastText ``.bin`` models): their ``lookup`` returns ``None`` only for a word none of whose n-grams was ever
+    trained (fastText then gives an all-zero vector, which carries no information).
+    """
+
+    dim: int
+    has_subwords: bool = False
+
+    @abstractmethod
+    def lookup(self, word: str) -> np.ndarray | None:
+        """Return the vector of ``word``, float32 of shape ``(dim,)``, or ``None`` when it has no vector."""
+
+    @abstractmethod
+    def fingerprint(self) -> str:
+        """A short stable string naming the source and its options, for cache keys."""
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.lookup(word) is not None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.fingerprint()}, dim={self.dim})"
+
+
+def short_hash(*parts: bytes | str, length: int = 12) -> str:
+    """Hex digest (``length`` characters) of the concatenated ``parts``, each length-prefixed."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()[:length]
+
+
+def file_signature(path: str | os.PathLike) -> str:
+    """Cheap content signature of a (possibly multi-GB) file: its size plus its first and last 64 KiB.
+
+    It is the same for a copy of the file on another machine, unlike a modification time.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        head = handle.read(_SIGNATURE_CHUNK)
+        handle.seek(max(size - _SIGNATURE_CHUNK, 0))
+        tail = handle.read(_SIGNATURE_CHUNK)
+    return short_hash(str(size), head, tail)
+
+
+def words_hash(words: Iterable[str]) -> str:
+    """Order-independent short hash of a set of words (for fingerprints of ``keep`` filters)."""
+    return short_hash("\n".join(sorted(set(words))), length=8)
+
+
+def require_file(path: str | os.PathLike, what: str, fix: str) -> Path:
+    """Return ``path`` as a Path, or raise UserInputError "``what`` ``path`` not found: ``fix``"."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(f"{what} {path} not found: {fix}")
+    return path
+

@@ -1,0 +1,47 @@
+"""The project's ``LightningCLI``: default callbacks and loggers, and data-dependent sizes linked into the model."""
+from __future__ import annotations
+
+import sys
+
+from pytorch_lightning.callbacks import LearningRateMonitor, RichProgressBar
+from pytorch_lightning.callbacks import ModelCheckpoint
+from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
+
+from datamodules.errors import UserInputError
+
+# (DataModule attribute, model init argument) pairs linked at instantiation, when both sides have them.
+TRANSLATION_LINKS = (
+    ("src_vocab_size", "src_vocab_size"),
+    ("tgt_vocab_size", "tgt_vocab_size"),
+    ("src_emb_dim", "src_emb_dim"),
+    ("tgt_emb_dim", "tgt_emb_dim"),
+    ("max_tgt_len", "max_decode_len"),
+)
+
+
+class LessonCLI(LightningCLI):
+    """``python train.py {fit,validate,test,predict} -c configs/<task>/<experiment>.yaml``.
+
+    Adds a ModelCheckpoint (``--checkpoint.*``: best by ``val/bleu`` plus ``last.ckpt``), a learning-rate monitor
+    and a rich progress bar to every run, and links the DataModule's vocabulary and embedding sizes into the model.
+    """
+
+    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.set_defaults({"checkpoint.monitor": "val/bleu", "checkpoint.mode": "max", "checkpoint.save_last": True,
+                             "checkpoint.filename": "epoch{epoch:03d}-bleu{val/bleu:.2f}",
+                             "checkpoint.auto_insert_metric_name": False})
+        for src, dst in TRANSLATION_LINKS:
+            parser.link_arguments(f"data.{src}", f"model.init_args.{dst}", apply_on="instantiate")
+
+
+def cli_main(args: list[str] | None = None) -> LessonCLI | None:
+    """Run the CLI; bad user input prints one line and exits with status 2 instead of a traceback."""
+    try:
+        return LessonCLI(subclass_mode_model=True, subclass_mode_data=True, seed_everything_default=0,
+                         trainer_defaults={"callbacks": [LearningRateMonitor(logging_interval="step"),
+                                                         RichProgressBar(leave=True)]},
+                         save_config_kwargs={"overwrite": True}, args=args)
+    except UserInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

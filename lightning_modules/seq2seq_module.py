@@ -1,0 +1,184 @@
+"""``Seq2SeqModule``: the lesson's GRU translation models (plain / bidirectional / teacher forcing / attention)."""
+from __future__ import annotations
+
+import logging
+import math
+from typing import Literal
+
+import pytorch_lightning as pl
+import torch
+
+from datamodules.text.detok import detokenize
+from datamodules.text.vocab import Vocab
+from lightning_modules.bleu_report import corpus_scores, write_bleu_report
+from lightning_modules.distributed import gather_lists
+from lightning_modules.nn.loss import seq2seq_loss
+from lightning_modules.nn.search import beam_search, greedy_decode
+from lightning_modules.nn.seq2seq import EOS_IDX, Seq2Seq
+
+log = logging.getLogger(__name__)
+CKPT_KEY = "translation_vocab"
+
+
+def _strip_eos(rows: list[list[int]]) -> list[list[int]]:
+    return [r[: r.index(EOS_IDX)] if EOS_IDX in r else r for r in rows]
+
+
+class Seq2SeqModule(pl.LightningModule):
+    """Wraps :class:`~lightning_modules.nn.seq2seq.Seq2Seq`: loss, BLEU, decoding, optimiser and checkpoint vocab.
+
+    The lesson's variants are flags: ``bidirectional`` (encoder), ``attention`` (Bahdanau); teacher forcing is the
+    probability ``teacher_forcing``, normally driven by the ``TeacherForcingScheduler`` callback. Vocab sizes,
+    embedding sizes and the decoding length come from the DataModule through CLI links.
+    """
+
+    def __init__(self, src_vocab_size: int = 4, tgt_vocab_size: int = 4, src_emb_dim: int = 300,
+                 tgt_emb_dim: int = 300, hidden_size: int = 256, num_layers: int = 2, bidirectional: bool = False,
+                 attention: bool = False, emb_dropout: float = 0.15, enc_dropout: float = 0.25,
+                 dec_dropout: float = 0.1, out_dropout: float = 0.35,
+                 freeze_embeddings: Literal["none", "src", "all"] = "none", teacher_forcing: float = 0.0,
+                 lr: float = 3e-3, betas: tuple[float, float] = (0.8, 0.99), weight_decay: float = 0.0,
+                 one_cycle: bool = True, pct_start: float = 0.25, max_decode_len: int = 30, beam_size: int = 5,
+                 length_penalty: float = 1.0, n_report_samples: int = 20) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.model = Seq2Seq(src_vocab_size, tgt_vocab_size, src_emb_dim, tgt_emb_dim, hidden_size, num_layers,
+                             bidirectional, attention, emb_dropout, enc_dropout, dec_dropout, out_dropout)
+        self.teacher_forcing = teacher_forcing
+        self.vocab_state: dict | None = None
+        self._outputs: list[tuple] = []
+
+    # ---- set-up ------------------------------------------------------------------------------------------------
+    def setup(self, stage: str) -> None:
+        dm = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
+        if dm is not None and hasattr(dm, "vocab_state"):
+            self.vocab_state = dm.vocab_state()
+            if stage == "fit":
+                self._init_embeddings(*dm.embedding_matrices())
+
+    def _init_embeddings(self, src, tgt) -> None:
+        """Copy word-vector matrices into the embeddings (a resumed checkpoint overwrites them afterwards)."""
+        for emb, matrix in ((self.model.encoder.emb, src), (self.model.decoder.emb, tgt)):
+            if matrix is not None:
+                if tuple(matrix.shape) != tuple(emb.weight.shape):
+                    raise ValueError(f"embedding matrix {matrix.shape} does not fit {tuple(emb.weight.shape)}")
+                with torch.no_grad():
+                    emb.weight.copy_(torch.from_numpy(matrix))
+        freeze = self.hparams.freeze_embeddings
+        if freeze in ("src", "all"):
+            self.model.encoder.emb.weight.requires_grad_(False)
+        if freeze == "all":
+            self.model.decoder.emb.weight.requires_grad_(False)
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint[CKPT_KEY] = self.vocab_state
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self.vocab_state = checkpoint.get(CKPT_KEY)
+
+    # ---- text helpers ------------------------------------------------------------------------------------------
+    @property
+    def tgt_vocab(self) -> Vocab:
+        if self.vocab_state is None:
+            raise RuntimeError("no vocabulary: train with a TranslationDataModule or load a checkpoint")
+        if getattr(self, "_tgt_vocab", None) is None:
+            self._tgt_vocab = Vocab(self.vocab_state["tgt_itos"])
+        return self._tgt_vocab
+
+    def ids_to_text(self, rows: list[list[int]]) -> list[str]:
+        """Token-id rows (stopping at ``_eos_``) → detokenised English."""
+        return [detokenize(self.tgt_vocab.decode(r)) for r in rows]
+
+    @property
+    def lowercase(self) -> bool:
+        return bool(self.vocab_state and self.vocab_state["settings"].get("lowercase", False))
+
+    def translate_batch(self, src: torch.Tensor, src_lens: torch.Tensor, beam_size: int | None = None,
+                        max_len: int | None = None) -> list[str]:
+        """Translate ``src`` ``(batch, src_len)``: greedy when ``beam_size`` ≤ 1, else beam search."""
+        beam = self.hparams.beam_size if beam_size is None else beam_size
+        max_len = max_len or self.hparams.max_decode_len
+        if beam <= 1:
+            rows = _strip_eos(greedy_decode(self.model, src, src_lens, max_len).tokens.tolist())
+        else:
+            rows = beam_search(self.model, src, src_lens, beam, max_len, self.hparams.length_penalty)
+        return self.ids_to_text(rows)
+
+    # ---- steps -------------------------------------------------------------------------------------------------
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        logits, _ = self.model(batch["src"], batch["src_lens"], batch["tgt"], self.teacher_forcing)
+        loss = seq2seq_loss(logits, batch["tgt"])
+        bs = batch["src"].size(0)
+        self.log("train/loss", loss, prog_bar=True, batch_size=bs)
+        self.log("train/teacher_forcing", float(self.teacher_forcing), batch_size=bs)
+        return loss
+
+    def _greedy_with_loss(self, batch: dict):
+        tgt_len = batch["tgt"].size(1)
+        out = greedy_decode(self.model, batch["src"], batch["src_lens"],
+                            max(self.hparams.max_decode_len, tgt_len), min_steps=tgt_len)
+        return out, seq2seq_loss(out.logits, batch["tgt"])
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        out, loss = self._greedy_with_loss(batch)
+        self.log("val/loss", loss, prog_bar=True, batch_size=batch["src"].size(0), sync_dist=True)
+        hyps = self.ids_to_text(_strip_eos(out.tokens.tolist()))
+        self._outputs.extend(zip(batch["index"].tolist(), hyps, batch["tgt_text"]))
+
+    def on_validation_epoch_start(self) -> None:
+        self._outputs = []
+
+    def on_validation_epoch_end(self) -> None:
+        rows = sorted(dict((r[0], r) for r in gather_lists(self._outputs)).values())
+        self._outputs = []
+        if rows:
+            scores = corpus_scores([r[1] for r in rows], [r[2] for r in rows], self.lowercase)
+            self.log("val/bleu", scores["bleu"], prog_bar=True)
+            self.log("val/chrf", scores["chrf"])
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        out, loss = self._greedy_with_loss(batch)
+        self.log("test/loss", loss, batch_size=batch["src"].size(0), sync_dist=True)
+        greedy = self.ids_to_text(_strip_eos(out.tokens.tolist()))
+        beam = self.translate_batch(batch["src"], batch["src_lens"]) if self.hparams.beam_size > 1 else greedy
+        self._outputs.extend(zip(batch["index"].tolist(), batch["src_text"], batch["tgt_text"], greedy, beam))
+
+    def on_test_epoch_start(self) -> None:
+        self._outputs = []
+
+    def on_test_epoch_end(self) -> None:
+        rows = sorted(dict((r[0], r) for r in gather_lists(self._outputs)).values())
+        self._outputs = []
+        if not rows:
+            return
+        refs = [r[2] for r in rows]
+        names = {"greedy": 3, f"beam{self.hparams.beam_size}": 4} if self.hparams.beam_size > 1 else {"greedy": 3}
+        results = {}
+        for name, col in names.items():
+            results[name] = corpus_scores([r[col] for r in rows], refs, self.lowercase) | {"n_sentences": len(rows)}
+            self.log(f"test/bleu_{name}", results[name]["bleu"])
+            self.log(f"test/chrf_{name}", results[name]["chrf"])
+        if self.trainer.is_global_zero:
+            step = max(1, len(rows) // self.hparams.n_report_samples)
+            samples = [{"source": r[1], "reference": r[2], **{n: r[c] for n, c in names.items()}}
+                       for r in rows[::step][: self.hparams.n_report_samples]]
+            log_dir = self.trainer.log_dir or self.trainer.default_root_dir
+            paths = write_bleu_report(log_dir, results, samples)
+            log.info("BLEU report: %s", ", ".join(map(str, paths)))
+
+    def predict_step(self, batch: dict, batch_idx: int) -> list[str]:
+        return self.translate_batch(batch["src"], batch["src_lens"])
+
+    # ---- optimisation ------------------------------------------------------------------------------------------
+    def configure_optimizers(self):
+        params = [p for p in self.parameters() if p.requires_grad]
+        opt = torch.optim.Adam(params, lr=self.hparams.lr, betas=tuple(self.hparams.betas),
+                               weight_decay=self.hparams.weight_decay)
+        total = self.trainer.estimated_stepping_batches
+        if not self.hparams.one_cycle or not math.isfinite(total) or total < 1:
+            return opt
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.hparams.lr, total_steps=int(total),
+                                                    pct_start=self.hparams.pct_start,
+                                                    base_momentum=0.8, max_momentum=0.95,
+                                                    cycle_momentum=False)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}

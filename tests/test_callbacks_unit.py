@@ -1,0 +1,25 @@
+"""The teacher-forcing schedule is a function of the epoch only."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from callbacks.teacher_forcing import TeacherForcingScheduler
+
+
+def test_lesson_schedule():
+    sched = TeacherForcingScheduler(start=1.0, end=0.0, decay_epochs=10)
+    assert [round(sched.probability(e), 6) for e in range(12)] == [round((10 - e) * 0.1, 6) for e in range(11)] + [0.0]
+
+
+def test_sets_module_attribute_from_epoch():
+    sched = TeacherForcingScheduler(decay_epochs=4)
+    module = SimpleNamespace(teacher_forcing=0.123)
+    sched.on_train_epoch_start(SimpleNamespace(current_epoch=3), module)
+    assert module.teacher_forcing == pytest.approx(0.25)
+
+
+def test_rejects_bad_decay():
+    with pytest.raises(ValueError):
+        TeacherForcingScheduler(decay_epochs=0)
