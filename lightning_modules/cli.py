@@ -1,6 +1,7 @@
 """The project's ``LightningCLI``: default callbacks and loggers, and data-dependent sizes linked into the model."""
 from __future__ import annotations
 
+import logging
 import sys
 
 from pytorch_lightning.callbacks import LearningRateMonitor, RichProgressBar
@@ -35,8 +36,20 @@ class LessonCLI(LightningCLI):
             parser.link_arguments(f"data.{src}", f"model.init_args.{dst}", apply_on="instantiate")
 
 
+def _show_project_logs() -> None:
+    """Send the project's INFO logs (counts of kept/skipped pairs, missing vectors, report paths) to stderr."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for name in ("datamodules", "lightning_modules", "callbacks"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+
+
 def cli_main(args: list[str] | None = None) -> LessonCLI | None:
     """Run the CLI; bad user input prints one line and exits with status 2 instead of a traceback."""
+    _show_project_logs()
     try:
         return LessonCLI(subclass_mode_model=True, subclass_mode_data=True, seed_everything_default=0,
                          trainer_defaults={"callbacks": [LearningRateMonitor(logging_interval="step"),

@@ -12,6 +12,7 @@ from datamodules.text.detok import detokenize
 from datamodules.text.vocab import Vocab
 from lightning_modules.bleu_report import corpus_scores, write_bleu_report
 from lightning_modules.distributed import gather_lists
+from lightning_modules.lr_schedule import one_cycle_factor
 from lightning_modules.nn.loss import seq2seq_loss
 from lightning_modules.nn.search import beam_search, greedy_decode
 from lightning_modules.nn.seq2seq import EOS_IDX, Seq2Seq
@@ -174,11 +175,17 @@ class Seq2SeqModule(pl.LightningModule):
         params = [p for p in self.parameters() if p.requires_grad]
         opt = torch.optim.Adam(params, lr=self.hparams.lr, betas=tuple(self.hparams.betas),
                                weight_decay=self.hparams.weight_decay)
-        total = self.trainer.estimated_stepping_batches
-        if not self.hparams.one_cycle or not math.isfinite(total) or total < 1:
+        self._total_steps = self.trainer.estimated_stepping_batches
+        if not self.hparams.one_cycle or not math.isfinite(self._total_steps) or self._total_steps < 1:
             return opt
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.hparams.lr, total_steps=int(total),
-                                                    pct_start=self.hparams.pct_start,
-                                                    base_momentum=0.8, max_momentum=0.95,
-                                                    cycle_momentum=False)
+        hp = self.hparams
+
+        def factor(step: int) -> float:
+            return one_cycle_factor(step, int(self._total_steps), hp.pct_start)
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+    def on_train_start(self) -> None:
+        # a resumed run may train longer than the run that wrote the checkpoint: stretch the schedule to fit
+        self._total_steps = self.trainer.estimated_stepping_batches

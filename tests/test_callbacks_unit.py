@@ -23,3 +23,14 @@ def test_sets_module_attribute_from_epoch():
 def test_rejects_bad_decay():
     with pytest.raises(ValueError):
         TeacherForcingScheduler(decay_epochs=0)
+
+
+def test_step_unit_follows_global_step():
+    sched = TeacherForcingScheduler(start=1.0, end=0.0, unit="step", decay_steps=100)
+    module = SimpleNamespace(teacher_forcing=1.0)
+    sched.on_train_epoch_start(SimpleNamespace(current_epoch=5), module)
+    assert module.teacher_forcing == 1.0  # epoch hooks do nothing in step mode
+    sched.on_train_batch_start(SimpleNamespace(global_step=25), module, None, 0)
+    assert module.teacher_forcing == pytest.approx(0.75)
+    sched.on_train_batch_start(SimpleNamespace(global_step=500), module, None, 0)
+    assert module.teacher_forcing == 0.0

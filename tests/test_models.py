@@ -146,3 +146,14 @@ def test_loss_falls_when_overfitting_one_batch():
 def test_output_layer_is_tied_to_decoder_embedding():
     model = _model()
     assert model.decoder.out.weight is model.decoder.emb.weight
+
+
+def test_one_cycle_factor_shape():
+    from lightning_modules.lr_schedule import one_cycle_factor
+    values = [one_cycle_factor(s, 100, pct_start=0.25) for s in range(101)]
+    assert values[0] == pytest.approx(1 / 25)
+    assert max(values) == pytest.approx(1.0) and values.index(max(values)) == 25
+    assert values[-1] == pytest.approx(1 / 25e4)
+    assert all(a <= b for a, b in zip(values[:25], values[1:26]))
+    assert all(a >= b for a, b in zip(values[25:], values[26:]))
+    assert one_cycle_factor(500, 100) == values[-1]

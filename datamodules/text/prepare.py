@@ -77,7 +77,7 @@ def build_corpus(pairs: Sequence[tuple[str, str]], s: TextSettings) -> dict:
 
     train, valid = split(train_idx), split(valid_idx)
     log.info("split %d train / %d valid pairs (grouped by English sentence); vocab fr %d, en %d; "
-             "lengths truncated at %d / %d tokens (%g-th percentile)",
+             "lengths truncated at %d / %d tokens (percentile %g)",
              len(train), len(valid), len(src_vocab), len(tgt_vocab), max_src, max_tgt, s.len_percentile)
     return {"settings": s.as_dict(), "src_itos": src_vocab.itos, "tgt_itos": tgt_vocab.itos,
             "train": train, "valid": valid, "max_src_len": max_src, "max_tgt_len": max_tgt,

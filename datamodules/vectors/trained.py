@@ -65,15 +65,20 @@ class TrainedFastTextVectors(FastTextBinVectors):
         with tempfile.TemporaryDirectory(prefix="fasttext-corpus-") as tmp:
             corpus_path = Path(tmp) / "corpus.txt"
             atomic_write_text(corpus_path, corpus)
-            options = dict(self.options, input=str(corpus_path), thread=1, verbose=0)
-            try:
-                with quiet_stderr():
-                    return _train_unsupervised(options, self.seed)
-            except (ValueError, RuntimeError) as error:
-                raise UserInputError(
-                    f"fastText training on the corpus failed ({error}): try another seed or size, or give a vectors "
-                    "file instead of 'train'"
-                ) from None
+            lr = 0.05
+            for attempt in range(4):
+                options = dict(self.options, input=str(corpus_path), thread=1, verbose=0, lr=lr)
+                try:
+                    with quiet_stderr():
+                        return _train_unsupervised(options, self.seed)
+                except (ValueError, RuntimeError) as error:
+                    if "NaN" not in str(error) or attempt == 3:
+                        raise UserInputError(
+                            f"fastText training on the corpus failed ({error}): try another seed or size, or give "
+                            "a vectors file instead of 'train'") from None
+                    log.warning("fastText training diverged (NaN) at lr %g; retrying at lr %g", lr, lr / 2)
+                    lr /= 2
+        raise AssertionError("unreachable")
 
 
 def _check_options(dim: int, epochs: int, model: str, bucket: int) -> None:
