@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import logging
 import math
+from pathlib import Path
 from typing import Literal
 
 import pytorch_lightning as pl
 import torch
 
+from datamodules.atomic import atomic_write_text
 from datamodules.text.detok import detokenize
 from datamodules.text.vocab import Vocab
 from lightning_modules.bleu_report import corpus_scores, write_bleu_report
@@ -167,8 +169,22 @@ class Seq2SeqModule(pl.LightningModule):
             paths = write_bleu_report(log_dir, results, samples)
             log.info("BLEU report: %s", ", ".join(map(str, paths)))
 
+    def on_predict_epoch_start(self) -> None:
+        self._outputs = []
+
     def predict_step(self, batch: dict, batch_idx: int) -> list[str]:
-        return self.translate_batch(batch["src"], batch["src_lens"])
+        hyps = self.translate_batch(batch["src"], batch["src_lens"])
+        self._outputs.extend(zip(batch["index"].tolist(), batch["src_text"], hyps))
+        return hyps
+
+    def on_predict_epoch_end(self) -> None:
+        """Write ``predictions.tsv`` (source, translation; in dataset order) into the log directory."""
+        rows = sorted(dict((r[0], r) for r in gather_lists(self._outputs)).values())
+        self._outputs = []
+        if rows and self.trainer.is_global_zero:
+            path = Path(self.trainer.log_dir or self.trainer.default_root_dir) / "predictions.tsv"
+            atomic_write_text(path, "source\ttranslation\n" + "".join(f"{r[1]}\t{r[2]}\n" for r in rows))
+            log.info("predictions: %s", path)
 
     # ---- optimisation ------------------------------------------------------------------------------------------
     def configure_optimizers(self):

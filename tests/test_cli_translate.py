@@ -80,6 +80,10 @@ def test_demo_end_to_end_reports_plots_and_translate_round_trip(tmp_path: Path, 
     assert len(report["samples"]) == min(20, n_valid)
     assert (Path(test.trainer.log_dir) / "bleu_report.md").read_text().startswith("# Translation report")
 
+    pred = _run(["predict", *_demo_args(tmp_path), "--ckpt_path", str(tmp_path / "ckpt" / "last.ckpt")])
+    lines = (Path(pred.trainer.log_dir) / "predictions.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "source\ttranslation" and len(lines) == n_valid + 1
+
     import translate
     sources = [s["source"] for s in report["samples"]]
     (tmp_path / "in.txt").write_text("\n".join([sources[0], "", "   "] + sources[1:]) + "\n", encoding="utf-8")

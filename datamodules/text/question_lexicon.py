@@ -1,4 +1,4 @@
-"""Lexicon and word-level morphology for the embedded French/English question corpus (see ``embedded_questions``).
+"""The lexicon of the embedded French/English question corpus (see ``embedded_questions``): its data tables.
 
 Tables are text blocks parsed at import; ``_`` is a space inside a word. Noun lines read ``tags: entry; entry``, an
 entry being ``french[/plural] gender english[/plural] [more tags]`` (regular plurals are derived). Verb lines read
@@ -6,178 +6,15 @@ entry being ``french[/plural] gender english[/plural] [more tags]`` (regular plu
 ``~`` (regular -er, -ir like finir, -re like vendre), ``~è`` (achète, préfère) or ``=prendre`` (like prendre), the
 participle ``~`` (regular), and the English third person is derived. Tags give the tenses (P présent, C passé
 composé, I imparfait, F futur proche), the English aspect (prog "is eating", simple "wants") and the uses: object
-kinds, where/when/why, ``s:event``-style subjects. Also here: French determiners, elision, à/de contractions,
-agreement and the imparfait; English plurals and possessives.
+kinds, where/when/why, ``s:event``-style subjects. Also here: first names, time expressions, cities, countries,
+languages and fixed phrases. The word types are in ``question_words``, the rules deriving regular forms in
+``french_morphology`` and ``english_morphology``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-_VOWELS = "aeiouéèêëàâîïôûœh"  # every h-word in this lexicon has a mute h (l'hôtel, j'habite)
-_ELIDED = ("que", "ne", "je", "me", "te", "se", "de")
-AVOIR = ("ai", "as", "a", "avons", "avez", "ont")
-ETRE = ("suis", "es", "est", "sommes", "êtes", "sont")
-ETRE_IMPARFAIT = ("étais", "étais", "était", "étions", "étiez", "étaient")
-ALLER = ("vais", "vas", "va", "allons", "allez", "vont")
-REFLEXIVE = ("me", "te", "se", "nous", "vous", "se")
-_IMPARFAIT = ("ais", "ais", "ait", "ions", "iez", "aient")
-_DETERMINERS = {det: forms.split() for det, forms in (  # masc., fem., masc. and fem. before a vowel, plural
-    ("le", "le la l' l' les"), ("un", "un une un une des"), ("ce", "ce cette cet cette ces"),
-    ("mon", "mon ma mon mon mes"), ("ton", "ton ta ton ton tes"), ("son", "son sa son son ses"),
-    ("notre", "notre notre notre notre nos"), ("votre", "votre votre votre votre vos"),
-    ("leur", "leur leur leur leur leurs"), ("du", "du de_la de_l' de_l' des"))}
-_EN_DETERMINERS = {"le": "the", "mon": "my", "ton": "your", "votre": "your", "notre": "our", "leur": "their"}
-
-
-def starts_with_vowel(word: str) -> bool:
-    """True if a French word elides what comes before it (vowel or mute h)."""
-    return word[:1].lower() in _VOWELS
-
-
-def join_fr(*parts: str) -> str:
-    """Join French words, eliding que/ne/je/me/te/se/de before a vowel (``qu'il``, ``n'a``, ``j'ai``, ``d'où``)."""
-    out = ""
-    for part in filter(None, parts):
-        head, _, last = out.rpartition(" ")
-        if last.lower() in _ELIDED and starts_with_vowel(part):
-            out = f"{head} {last[:-1]}'{part}".lstrip()
-        else:
-            out = f"{out} {part}" if out else part
-    return out
-
-
-def with_prep(prep: str, phrase: str) -> str:
-    """``à``/``de`` + a noun phrase, contracted (au, aux, du, des) or elided (d'Antoine)."""
-    for article, contracted in (("le ", {"à": "au ", "de": "du "}), ("les ", {"à": "aux ", "de": "des "})):
-        if phrase.startswith(article):
-            return contracted[prep] + phrase[len(article):]
-    return join_fr(prep, phrase)
-
-
-def agree(word: str, gender: str, plural: bool) -> str:
-    """Regular agreement of a past participle: ``parti`` → partie, partis, parties; ``pris`` → prise, pris."""
-    word += "e" if gender == "f" else ""
-    return word + "s" if plural and not word.endswith("s") else word
-
-
-def fr_plural(word: str) -> str:
-    """Regular French noun plural: -s, -x and -z stay; -eau/-eu take -x; -al becomes -aux."""
-    if word.endswith(("s", "x", "z")):
-        return word
-    return word + "x" if word.endswith(("eau", "eu")) else word[:-2] + "aux" if word.endswith("al") else word + "s"
-
-
-def en_plural(word: str) -> str:
-    """Regular English noun plural (box → boxes, city → cities, key → keys)."""
-    if word.endswith(("s", "x", "z", "ch", "sh")):
-        return word + "es"
-    return word[:-1] + "ies" if word.endswith("y") and word[-2] not in "aeiou" else word + "s"
-
-
-def en_possessive(phrase: str, plural: bool) -> str:
-    """``the teacher`` → ``the teacher's``; ``the neighbors`` → ``the neighbors'``; ``the children's``."""
-    return phrase + ("'" if plural and phrase.endswith("s") else "'s")
-
-
-@dataclass(frozen=True)
-class Adjective:
-    forms: tuple[str, ...]  # masculine singular, feminine singular, masculine plural, feminine plural
-    en: str
-
-    def agree(self, gender: str, plural: bool) -> str:
-        return self.forms[2 * plural + (gender == "f")]
-
-
-@dataclass(frozen=True)
-class Noun:
-    fr: str
-    fr_pl: str
-    gender: str  # "m" or "f"
-    en: str
-    en_pl: str
-    tags: frozenset[str]
-
-    def fr_np(self, plural: bool = False, det: str = "le", adj: Adjective | None = None) -> str:
-        """French noun phrase; ``det`` names a determiner by its masculine form (le, un, ce, mon, du...)."""
-        word, forms = self.fr_pl if plural else self.fr, _DETERMINERS[det]
-        article = forms[4] if plural else forms[2 * starts_with_vowel(word) + (self.gender == "f")].replace("_", " ")
-        phrase = article + word if article.endswith("'") else f"{article} {word}"
-        return f"{phrase} {adj.agree(self.gender, plural)}" if adj else phrase
-
-    def en_np(self, plural: bool = False, det: str = "le", adj: Adjective | None = None, poss: str = "") -> str:
-        """The English noun phrase for the same determiner (``du`` gives a bare noun); ``poss`` is his/her/its."""
-        word = f"{adj.en} {self.en_pl if plural else self.en}" if adj else self.en_pl if plural else self.en
-        if det in ("un", "ce", "du"):
-            an = "an" if word[0] in "aeiou" and not word.startswith("uni") else "a"
-            article = {"un": "" if plural else an, "ce": "these" if plural else "this", "du": ""}[det]
-        else:
-            article = poss or _EN_DETERMINERS[det]
-        return f"{article} {word}".strip()
-
-
-@dataclass(frozen=True)
-class Verb:
-    inf: str
-    present: tuple[str, ...]  # je, tu, il/elle/on, nous, vous, ils/elles
-    participle: str
-    aux: str  # "avoir" or "être"
-    en: tuple[str, ...]  # base, third person singular, past, -ing
-    particle: str  # English word(s) after the verb: "look for", "come back", "go to bed"
-    tags: frozenset[str]
-
-    @property
-    def stative(self) -> bool:
-        return "simple" in self.tags
-
-    def has_tense(self, tense: str) -> bool:
-        return any(tense in tag for tag in self.tags if tag.isupper())
-
-    def imparfait(self, person: int) -> str:
-        """From the ``nous`` stem: mangeons → mangeais, mangions; commençons → commençait, commencions."""
-        stem, ending = self.present[3][:-3], _IMPARFAIT[person]
-        if ending[0] == "i" and stem.endswith(("ge", "ç")):
-            stem = stem[:-1] if stem.endswith("ge") else stem[:-1] + "c"
-        return stem + ending
-
-
-@dataclass(frozen=True)
-class Subject:
-    fr: str
-    en: str
-    person: int  # conjugation slot 0-5
-    gender: str
-    plural: bool
-    pron: str  # the French subject pronoun, for inversion (« ton frère part-il »)
-    en_cls: str  # English agreement: "1s", "3s" or "pl" ("you" counts as "pl")
-    poss: str  # the French possessive determiner matching this subject (mon, ton, son, notre, votre, leur)
-    poss_en: str
-
-    @property
-    def is_pronoun(self) -> bool:
-        return self.fr == self.pron
-
-
-def np_subject(fr: str, en: str, gender: str, plural: bool) -> Subject:
-    """A third-person noun-phrase subject (« ta sœur » / "your sister")."""
-    pron = ("elles" if gender == "f" else "ils") if plural else ("elle" if gender == "f" else "il")
-    poss_en = "their" if plural else ("her" if gender == "f" else "his")
-    return Subject(fr, en, 5 if plural else 2, gender, plural, pron, "pl" if plural else "3s",
-                   "leur" if plural else "son", poss_en)
-
-
-def _pronoun(fr: str, en: str, person: int, gender: str, poss: str, poss_en: str) -> Subject:
-    cls = "1s" if person == 0 else "3s" if person == 2 else "pl"
-    return Subject(fr, en, person, gender, person >= 3, fr, cls, poss, poss_en)
-
-
-PRONOUNS: tuple[Subject, ...] = (
-    _pronoun("je", "I", 0, "m", "mon", "my"), _pronoun("tu", "you", 1, "m", "ton", "your"),
-    _pronoun("tu", "you", 1, "f", "ton", "your"), _pronoun("il", "he", 2, "m", "son", "his"),
-    _pronoun("elle", "she", 2, "f", "son", "her"), _pronoun("nous", "we", 3, "m", "notre", "our"),
-    _pronoun("vous", "you", 4, "m", "votre", "your"), _pronoun("vous", "you", 4, "f", "votre", "your"),
-    _pronoun("ils", "they", 5, "m", "leur", "their"), _pronoun("elles", "they", 5, "f", "leur", "their"),
-)
-ON = _pronoun("on", "you", 2, "m", "son", "your")  # generic « on »: « Où peut-on acheter du pain ? »
+from datamodules.text.english_morphology import en_plural, third_person
+from datamodules.text.french_morphology import fr_plural, regular_participle, regular_present
+from datamodules.text.question_words import Adjective, Noun, Verb
 
 _NOUNS = """
 obj color: livre m book read fav; stylo m pen; sac m bag; parapluie m umbrella; téléphone m phone; vélo m bike
@@ -375,7 +212,6 @@ FIXED = _pairs(
     "Qui sont ces gens ? | Who are these people?; Quelle est la réponse ? | What is the answer?")
 
 
-
 def _nouns(block: str) -> tuple[Noun, ...]:
     nouns = []
     for line in block.strip().splitlines():
@@ -389,40 +225,26 @@ def _nouns(block: str) -> tuple[Noun, ...]:
     return tuple(nouns)
 
 
-def _english(base: str) -> str:
-    """Third person singular: have → has, go → goes, watch → watches, study → studies."""
-    if base == "have" or base.endswith(("s", "sh", "ch", "x", "z", "o")):
-        return "has" if base == "have" else base + "es"
-    return base[:-1] + "ies" if base.endswith("y") and base[-2] not in "aeiou" else base + "s"
-
-
 def _present(inf: str, forms: str, known: dict[str, Verb]) -> tuple[str, ...]:
     """Explicit forms, ``=prendre`` (conjugated like prendre), ``~`` (regular -er/-ir/-re) or ``~è`` (achète)."""
     if forms.startswith("="):
         return tuple(inf[: -len(forms) + 1] + form for form in known[forms[1:]].present)
     if not forms.startswith("~"):
         return tuple(forms.split())
-    stem, group = inf.split()[-1].removeprefix("s'")[:-2], inf[-2:]
-    accent = max(stem.rfind("e"), stem.rfind("é"))  # achet- → achèt-, préfér- → préfèr- for je, tu, il, ils
-    one = stem[:accent] + "è" + stem[accent + 1:] if forms == "~è" else stem
-    if group == "ir":
-        return stem + "is", stem + "is", stem + "it", stem + "issons", stem + "issez", stem + "issent"
-    if group == "re":
-        return stem + "s", stem + "s", stem, stem + "ons", stem + "ez", stem + "ent"
-    nous = stem[:-1] + "çons" if stem.endswith("c") else stem + ("eons" if stem.endswith("g") else "ons")
-    return one + "e", one + "es", one + "e", nous, stem + "ez", one + "ent"
+    return regular_present(inf, grave=forms == "~è")
 
 
 def _verbs(block: str) -> dict[str, Verb]:
     verbs: dict[str, Verb] = {}
     for line in block.strip().splitlines():
         inf, present, participle, en, tags = (field.strip() for field in line.split(" | "))
-        (participle, aux), stem = participle.split(), inf.split()[-1].removeprefix("s'")[:-2]
+        participle, aux = participle.split()
         if participle == "~":
-            participle = stem + {"er": "é", "ir": "i", "re": "u"}[inf[-2:]]
+            participle = regular_participle(inf)
         base, past, ing, *particle = en.split() + [""] * (3 - len(en.split()))
-        verbs[inf] = Verb(inf, _present(inf, present, verbs), participle, aux, (base, _english(base), past, ing),
-                          " ".join(particle).strip(), frozenset(tags.split()))
+        english = base, third_person(base), past, ing
+        verbs[inf] = Verb(inf, _present(inf, present, verbs), participle, aux, english, " ".join(particle).strip(),
+                          frozenset(tags.split()))
     return verbs
 
 
@@ -446,3 +268,8 @@ def nouns(*tags: str) -> list[Noun]:
 def verbs(*tags: str) -> list[Verb]:
     """The verbs carrying any of ``tags``."""
     return [verb for verb in VERBS.values() if verb.tags.intersection(tags)]
+
+
+def objects(verb: Verb, countable: bool = True) -> list[Noun]:
+    """The nouns ``verb`` can take as object (sharing a tag with it), only countable ones unless told otherwise."""
+    return [n for n in nouns(*verb.tags) if not (countable and "mass" in n.tags)]
