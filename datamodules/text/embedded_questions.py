@@ -25,6 +25,8 @@ from functools import lru_cache
 
 from datamodules.text.question_templates import TEMPLATES
 
+# Bump when the generated corpus changes, so caches built from an older generator are not reused.
+CORPUS_VERSION = 1
 ALTERNATIVES_RATE = 0.25  # chance that a sampled English question comes with 2-3 of its French translations
 
 

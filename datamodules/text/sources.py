@@ -236,8 +236,10 @@ class EmbeddedQuestionsSource(PairSource):
         return pairs
 
     def fingerprint(self) -> str:
-        """The generator options."""
-        return f"EmbeddedQuestionsSource|n_pairs={self.n_pairs}|seed={self.seed}"
+        """The generator options and version."""
+        from datamodules.text.embedded_questions import CORPUS_VERSION
+
+        return f"EmbeddedQuestionsSource|v{CORPUS_VERSION}|n_pairs={self.n_pairs}|seed={self.seed}"
 
     def describe(self) -> str:
         """One line for logs."""
