@@ -1,0 +1,174 @@
+"""VectorIndex (faiss) against numpy brute force, plus save/load, staleness and input errors."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from datamodules.errors import UserInputError
+from lightning_modules.search.vector_index import (IDS_FILE, INDEX_FILE, MANIFEST_FILE, StaleIndexError, VectorIndex,
+                                                   brute_force_search, compute_fingerprint)
+
+
+def random_data(n: int, dim: int, n_queries: int, seed: int = 0) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Gaussian vectors (n, dim), ids "v0".."v{n-1}" and queries (n_queries, dim), all float32 (no score ties)."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    queries = rng.standard_normal((n_queries, dim)).astype(np.float32)
+    return vectors, [f"v{i}" for i in range(n)], queries
+
+
+@pytest.fixture(scope="module")
+def flat_case() -> tuple[np.ndarray, list[str], np.ndarray, VectorIndex]:
+    vectors, ids, queries = random_data(2000, 50, 20)
+    return vectors, ids, queries, VectorIndex(vectors, ids, kind="flat", meta={"source": "test"})
+
+
+def test_flat_matches_brute_force(flat_case) -> None:
+    vectors, ids, queries, index = flat_case
+    scores, found = index.search(queries, k=10)
+    bf_scores, bf_pos = brute_force_search(vectors, queries, k=10)
+    assert scores.shape == (20, 10) and scores.dtype == np.float32
+    assert found == [[ids[p] for p in row] for row in bf_pos.tolist()]
+    np.testing.assert_allclose(scores, bf_scores, rtol=0, atol=1e-5)
+    assert (np.diff(scores, axis=1) <= 1e-6).all()  # best first
+
+
+def test_brute_force_matches_full_sort() -> None:
+    vectors, _, queries = random_data(300, 8, 5, seed=3)
+    scores, positions = brute_force_search(vectors, queries, k=7)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    sims = (queries / np.linalg.norm(queries, axis=1, keepdims=True)) @ unit.T
+    np.testing.assert_array_equal(positions, np.argsort(-sims, axis=1)[:, :7])
+    np.testing.assert_allclose(scores, np.sort(sims, axis=1)[:, ::-1][:, :7], atol=1e-6)
+
+
+def test_brute_force_breaks_ties_by_position() -> None:
+    vectors = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [3.0, 0.0]], dtype=np.float32)
+    scores, positions = brute_force_search(vectors, np.array([1.0, 0.0]), k=3)
+    assert positions.tolist() == [[0, 1, 3]]
+    np.testing.assert_allclose(scores, [[1.0, 1.0, 1.0]])
+
+
+def test_hnsw_recall() -> None:
+    vectors, ids, queries = random_data(5000, 32, 50, seed=1)
+    index = VectorIndex(vectors, ids, kind="hnsw", hnsw_m=32, ef_search=128)
+    _, found = index.search(queries, k=10)
+    _, bf_pos = brute_force_search(vectors, queries, k=10)
+    hits = sum(len(set(row) & {ids[p] for p in exact}) for row, exact in zip(found, bf_pos.tolist()))
+    assert hits / (10 * len(queries)) >= 0.9
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_save_load_round_trip(tmp_path: Path, kind: str) -> None:
+    vectors, ids, queries = random_data(500, 16, 10, seed=2)
+    index = VectorIndex(vectors, ids, kind=kind, ef_search=64, meta={"vectors": "glove"})
+    index.save(tmp_path / "idx")
+    loaded = VectorIndex.load(tmp_path / "idx", expected_fingerprint=compute_fingerprint(vectors, ids, kind))
+    assert (loaded.kind, loaded.dim, len(loaded), loaded.meta) == (kind, 16, 500, {"vectors": "glove"})
+    assert loaded.fingerprint == index.fingerprint and loaded.ids == ids and loaded.ef_search == 64
+    before, after = index.search(queries, 5), loaded.search(queries, 5)
+    np.testing.assert_array_equal(before[0], after[0])
+    assert before[1] == after[1]
+    assert not list((tmp_path / "idx").glob("*.tmp"))  # no temp files left behind
+
+
+def test_load_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(UserInputError, match=re.escape(str(tmp_path / "nowhere"))):
+        VectorIndex.load(tmp_path / "nowhere")
+
+
+def test_load_truncated_index_file(tmp_path: Path, flat_case) -> None:
+    flat_case[3].save(tmp_path)
+    path = tmp_path / INDEX_FILE
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(UserInputError, match=re.escape(str(path))) as caught:
+        VectorIndex.load(tmp_path)
+    assert not isinstance(caught.value, StaleIndexError) and "\n" not in str(caught.value)
+
+
+def test_load_count_mismatch_is_corrupt(tmp_path: Path, flat_case) -> None:
+    flat_case[3].save(tmp_path)
+    manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
+    manifest["count"] += 1
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(UserInputError, match="corrupt"):
+        VectorIndex.load(tmp_path)
+
+
+def test_load_unreadable_index_with_matching_checksum(tmp_path: Path, flat_case) -> None:
+    """A file that passes the checksum but is not a faiss index still gives a one-line UserInputError."""
+    flat_case[3].save(tmp_path)
+    (tmp_path / INDEX_FILE).write_bytes(b"not a faiss index")
+    manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
+    manifest["sha256"][INDEX_FILE] = hashlib.sha256(b"not a faiss index").hexdigest()
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(UserInputError, match="corrupt") as caught:
+        VectorIndex.load(tmp_path)
+    assert "\n" not in str(caught.value)
+
+
+def test_load_missing_ids_file(tmp_path: Path, flat_case) -> None:
+    flat_case[3].save(tmp_path)
+    (tmp_path / IDS_FILE).unlink()
+    with pytest.raises(UserInputError, match=IDS_FILE):
+        VectorIndex.load(tmp_path)
+
+
+def test_stale_fingerprint(tmp_path: Path, flat_case) -> None:
+    vectors, ids, _, index = flat_case
+    index.save(tmp_path)
+    changed = vectors.copy()
+    changed[0, 0] += 1.0
+    with pytest.raises(StaleIndexError, match="rebuild"):
+        VectorIndex.load(tmp_path, expected_fingerprint=compute_fingerprint(changed, ids, "flat"))
+    assert compute_fingerprint(vectors, ids, "hnsw") != index.fingerprint
+    assert compute_fingerprint(vectors, ids[::-1], "flat") != index.fingerprint
+
+
+def test_caller_arrays_not_modified() -> None:
+    vectors, ids, queries = random_data(100, 8, 4, seed=4)
+    vectors_before, queries_before = vectors.copy(), queries.copy()
+    index = VectorIndex(vectors, ids)
+    index.search(queries, 3)
+    brute_force_search(vectors, queries, 3)
+    np.testing.assert_array_equal(vectors, vectors_before)
+    np.testing.assert_array_equal(queries, queries_before)
+
+
+def test_zero_vectors_rejected() -> None:
+    vectors, ids, queries = random_data(10, 4, 2)
+    vectors[3] = 0
+    with pytest.raises(UserInputError, match="row 3"):
+        VectorIndex(vectors, ids)
+    vectors[3] = 1
+    queries[1] = 0
+    with pytest.raises(UserInputError, match="queries: row 1"):
+        VectorIndex(vectors, ids).search(queries, 2)
+
+
+def test_k_clamped_and_float64_single_query() -> None:
+    vectors, ids, queries = random_data(6, 4, 1)
+    for kind in ("flat", "hnsw"):
+        scores, found = VectorIndex(vectors, ids, kind=kind).search(queries[0].astype(np.float64), k=50)
+        assert scores.shape == (1, 6) and sorted(found[0]) == sorted(ids)
+    assert brute_force_search(vectors, queries, 50)[1].shape == (1, 6)
+
+
+def test_bad_inputs() -> None:
+    vectors, ids, queries = random_data(10, 4, 2)
+    with pytest.raises(UserInputError, match="ids"):
+        VectorIndex(vectors, ids[:-1])
+    with pytest.raises(UserInputError, match="kind"):
+        VectorIndex(vectors, ids, kind="ivf")  # type: ignore[arg-type]
+    with pytest.raises(UserInputError, match="meta"):
+        VectorIndex(vectors, ids, meta={"bad": object()})
+    index = VectorIndex(vectors, ids)
+    with pytest.raises(UserInputError, match="dim"):
+        index.search(np.ones((2, 5)), 3)
+    with pytest.raises(UserInputError, match="k=0"):
+        index.search(queries, 0)
