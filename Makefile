@@ -20,7 +20,8 @@ demo: demo-translate
 demo-translate: install
 	$(PY) train.py fit -c configs/translate/demo.yaml
 	$(PY) train.py test -c configs/translate/demo.yaml --ckpt_path runs/translate_demo/checkpoints/last.ckpt
-	@echo "Report: runs/translate_demo/version_*/bleu_report.md; attention heatmaps: runs/translate_demo/version_*/attention/"
+	@echo "BLEU report: $$(ls -t runs/translate_demo/version_*/bleu_report.md | head -1)"
+	@echo "attention heatmaps: $$(ls -td runs/translate_demo/version_*/attention | head -1)/"
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -19,12 +19,21 @@ TRANSLATION_LINKS = (
     ("max_tgt_len", "max_decode_len"),
 )
 
+# DeViSE: feature/vector sizes and the backbone, from ImageWordVectorDataModule into DeviseModule.
+DEVISE_LINKS = (
+    ("feature_dim", "in_features"),
+    ("vector_dim", "out_dim"),
+    ("backbone", "backbone"),
+    ("backbone_weights", "backbone_weights"),
+    ("precompute", "precomputed"),
+)
+
 
 class LessonCLI(LightningCLI):
     """``python train.py {fit,validate,test,predict} -c configs/<task>/<experiment>.yaml``.
 
     Adds a ModelCheckpoint (``--checkpoint.*``: best by ``val/bleu`` plus ``last.ckpt``), a learning-rate monitor
-    and a rich progress bar to every run, and links the DataModule's vocabulary and embedding sizes into the model.
+    and a rich progress bar to every run, and links the DataModule's data-dependent sizes into the model.
     """
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
@@ -32,7 +41,9 @@ class LessonCLI(LightningCLI):
         parser.set_defaults({"checkpoint.monitor": "val/bleu", "checkpoint.mode": "max", "checkpoint.save_last": True,
                              "checkpoint.filename": "epoch{epoch:03d}-bleu{val/bleu:.2f}",
                              "checkpoint.auto_insert_metric_name": False})
-        for src, dst in TRANSLATION_LINKS:
+        # a link whose DataModule attribute or model argument does not exist for the chosen classes is skipped by
+        # jsonargparse, so one CLI serves both tasks (tests check that each task's sizes arrive)
+        for src, dst in TRANSLATION_LINKS + DEVISE_LINKS:
             parser.link_arguments(f"data.{src}", f"model.init_args.{dst}", apply_on="instantiate")
 
 

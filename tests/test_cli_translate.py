@@ -34,8 +34,10 @@ def _data_overrides(cfg: Path, tmp: Path) -> list[str]:
         if spec.endswith((".bin", ".vec")):
             vec = write_vec(tmp / f"{side}.vec", vocab_words(lang), dim, seed=lang)
             args += [f"--data.{side}_vectors", str(vec), f"--data.{side}_vectors_url", "null"]
-        elif spec.startswith("train"):
-            args += [f"--data.{side}_vectors", f"train:{dim}"]
+        elif spec.startswith("train") or spec.startswith("spacy:"):
+            # fastText training on a 300-pair corpus diverges now and then (the backend is unit-tested on its own)
+            vec = write_vec(tmp / f"{side}.vec", vocab_words(lang), dim, seed=lang)
+            args += [f"--data.{side}_vectors", str(vec)]
     return args
 
 
@@ -59,7 +61,7 @@ def test_every_translate_config_runs_fast_dev_run(cfg: Path, tmp_path: Path, mon
 def _demo_args(tmp: Path, *extra: str) -> list[str]:
     cfg = ROOT / "configs" / "translate" / "demo.yaml"
     return ["-c", str(cfg), "--data.source.init_args.n_pairs", "400", "--data.cache_dir", str(tmp / "cache"),
-            "--data.emb_dim", "16", "--data.vector_epochs", "2", "--data.batch_size", "32",
+            "--data.src_vectors", "null", "--data.tgt_vectors", "null", "--data.emb_dim", "16", "--data.batch_size", "32",
             "--model.hidden_size", "24", "--checkpoint.dirpath", str(tmp / "ckpt"), *extra]
 
 

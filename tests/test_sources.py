@@ -199,6 +199,7 @@ def test_tatoeba_source_download_404(http_server, tmp_path):
 
 def test_embedded_source_with_patched_generator(monkeypatch):
     fake = types.ModuleType("datamodules.text.embedded_questions")
+    fake.CORPUS_VERSION = 1
     fake.generate_question_pairs = lambda n_pairs=6000, seed=0: [(f"Quoi {seed} {i} ?", f"What {i}?")
                                                                  for i in range(n_pairs)] + [(" ", "Empty?")]
     monkeypatch.setitem(sys.modules, "datamodules.text.embedded_questions", fake)

@@ -22,7 +22,8 @@ MODELS = ("skipgram", "cbow")
 class TrainedFastTextVectors(FastTextBinVectors):
     """fastText vectors trained with ``fasttext.train_unsupervised`` on tokenised ``sentences``.
 
-    Training uses one thread and a fixed seed, so the same corpus and options give the same model. ``bucket`` is
+    Training uses one thread and a fixed seed, yet fastText is not bit-reproducible across separate trainings (seen
+    here under load); reruns are reproducible because they reuse the cached model. ``bucket`` is
     the number of hashed character-n-gram rows (fastText's default, 2M, makes a 100-d model 800 MB). After
     construction ``reused`` tells whether the cached model was loaded instead of trained.
     """

@@ -1,0 +1,162 @@
+"""``ImageWordVectorDataModule``: images labelled by WordNet class, each class mapped to its name's word vector."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from datamodules.atomic import atomic_pickle
+from datamodules.images.class_vectors import ClassVectors
+from datamodules.images.image_dataset import ImageDataset
+from datamodules.images.prepare import build_classes, checked_items, labels, precompute, transforms_for
+from datamodules.images.sources import DemoImagesSource, ImageSource
+from datamodules.text.source_base import file_stamp
+
+log = logging.getLogger(__name__)
+CACHE_VERSION = 1
+
+
+class FeatureDataset(Dataset):
+    """Precomputed backbone features: items ``(features (feature_dim,), class index)``; several views stacked."""
+
+    def __init__(self, feature_files: list[Path], targets: np.ndarray) -> None:
+        self.views = [np.load(p, mmap_mode="r") for p in feature_files]
+        self.targets = targets
+
+    def __len__(self) -> int:
+        return len(self.targets) * len(self.views)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        view, row = divmod(i, len(self.targets))
+        return torch.from_numpy(np.array(self.views[view][row])), int(self.targets[row])
+
+
+class ImageWordVectorDataModule(pl.LightningDataModule):
+    """DeViSE data: images → class ids → word vectors of the class names; optional zero-shot hold-out.
+
+    ``prepare_data`` checks every image (unreadable ones are skipped and counted), maps each class to the vector of
+    its lower-cased name (multi-word names: mean of the words; classes without a vector are dropped and counted),
+    picks the held-out classes, and — with ``precompute`` — runs the frozen backbone once over the images, caching
+    pooled features on disk (``train_views`` augmented passes for training). ``setup`` only loads those caches.
+
+    Args:
+        source: the images (ImageNet folder tree, flat folder + CSV, or the generated demo set, the default).
+        class_names: ``classids.txt`` or ``imagenet_class_index.json`` mapping WordNet ids to names (None when
+            the class ids are the names, as in the demo set).
+        vectors: word-vector spec (see ``datamodules.vectors.load_vectors``), e.g. ``glove-kumo`` or ``a.vec,b.vec``.
+        holdout: class ids, or a fraction of classes, kept out of training for zero-shot evaluation.
+    """
+
+    def __init__(self, source: ImageSource | None = None, class_names: str | None = None,
+                 vectors: str = "glove-kumo", holdout: list[str] | float | None = None, holdout_seed: int = 0,
+                 backbone: str = "tf_efficientnet_lite0", backbone_weights: str | None = "efficientnet-lite0-package",
+                 precompute: bool = True, train_views: int = 1, batch_size: int = 64, num_workers: int = 0,
+                 cache_dir: str = ".cache/devise", seed: int = 0) -> None:
+        super().__init__()
+        self.source = source if source is not None else DemoImagesSource()
+        self.class_names, self.vectors, self.holdout, self.holdout_seed = class_names, vectors, holdout, holdout_seed
+        self.backbone, self.backbone_weights = backbone, backbone_weights
+        self.precompute, self.train_views = precompute, train_views
+        self.batch_size, self.num_workers = batch_size, num_workers
+        self.cache_dir, self.seed = Path(cache_dir), seed
+        self._state: dict | None = None
+
+    def cache_key(self) -> str:
+        spec = {"v": CACHE_VERSION, "source": self.source.fingerprint(), "vectors": self.vectors,
+                "names": file_stamp(Path(self.class_names)) if self.class_names else None,
+                "holdout": self.holdout, "hseed": self.holdout_seed, "backbone": [self.backbone, self.backbone_weights],
+                "precompute": self.precompute, "views": self.train_views, "seed": self.seed}
+        return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    @property
+    def state_path(self) -> Path:
+        return self.cache_dir / f"devise-{self.cache_key()}.pkl"
+
+    def prepare_data(self) -> None:
+        self.source.prepare(self.cache_dir)
+        if self.state_path.exists():
+            return
+        items = checked_items(self.source, self.cache_dir)
+        classes, held = build_classes(self.source, self.class_names, self.vectors, items["train"] + items["valid"],
+                                      self.holdout, self.holdout_seed)
+        idx = {c: i for i, c in enumerate(classes.wnids)}
+        train = [it for it in items["train"] if it[1] in idx and it[1] not in held]
+        valid = [it for it in items["valid"] if it[1] in idx]
+        log.info("%d classes with vectors (%d held out); %d training and %d evaluation images",
+                 len(classes), len(held), len(train), len(valid))
+        state = {"classes": classes, "holdout": held, "train": train, "valid": valid, "features": None}
+        if self.precompute:
+            state["features"] = {
+                "train": precompute(train, idx, self.backbone, self.backbone_weights, self.train_views,
+                                    self.train_views > 1, self.cache_dir, self.seed),
+                "valid": precompute(valid, idx, self.backbone, self.backbone_weights, 1, False, self.cache_dir,
+                                    self.seed)}
+        atomic_pickle(self.state_path, state)
+
+    def _load(self) -> dict:
+        if self._state is None:
+            if not self.state_path.exists():
+                self.prepare_data()
+            with open(self.state_path, "rb") as fh:
+                self._state = pickle.load(fh)
+        return self._state
+
+    def setup(self, stage: str | None = None) -> None:
+        self._load()
+
+    # ---- linked into the model ---------------------------------------------------------------------------------
+    @property
+    def vector_dim(self) -> int:
+        return self.classes.dim
+
+    @property
+    def feature_dim(self) -> int:
+        feats = self._load()["features"]
+        if feats is not None:
+            return int(np.load(feats["train"][0], mmap_mode="r").shape[1])
+        import timm
+        return int(timm.create_model(self.backbone, pretrained=False, num_classes=0).num_features)
+
+    @property
+    def classes(self) -> ClassVectors:
+        return self._load()["classes"]
+
+    def class_state(self) -> dict:
+        """Class ids, names, vectors ``(n_classes, dim)`` and held-out ids: what the model and search.py need."""
+        st = self._load()
+        c = st["classes"]
+        return {"wnids": list(c.wnids), "names": list(c.names), "vectors": np.asarray(c.vectors),
+                "holdout": list(st["holdout"]), "backbone": self.backbone, "backbone_weights": self.backbone_weights}
+
+    def items(self, split: str) -> list:
+        """``[(path, class_id), ...]`` of ``"train"`` or ``"valid"``."""
+        return self._load()[split]
+
+    # ---- loaders -----------------------------------------------------------------------------------------------
+    def _dataset(self, split: str) -> Dataset:
+        st = self._load()
+        idx = {c: i for i, c in enumerate(st["classes"].wnids)}
+        if st["features"] is not None:
+            return FeatureDataset(st["features"][split], labels(st[split], idx))
+        return ImageDataset(st[split], idx, transforms_for(self.backbone, self.backbone_weights, split == "train"))
+
+    def train_dataloader(self) -> DataLoader:
+        ds = self._dataset("train")  # drop a last batch of one: the head has BatchNorm
+        return DataLoader(ds, batch_size=self.batch_size, shuffle=True, drop_last=len(ds) % self.batch_size == 1,
+                          num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
+
+    def _eval_loader(self) -> DataLoader:
+        return DataLoader(self._dataset("valid"), batch_size=self.batch_size, num_workers=self.num_workers)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._eval_loader()
+
+    def test_dataloader(self) -> DataLoader:
+        return self._eval_loader()

@@ -1,0 +1,101 @@
+"""Build the DeViSE cache: checked image lists, class-name vectors, the held-out split, precomputed features."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from datamodules.errors import UserInputError
+from datamodules.images.class_names import read_classids, read_imagenet_index
+from datamodules.images.class_vectors import ClassVectors, build_class_vectors
+from datamodules.images.image_dataset import ImageDataset, check_images
+from datamodules.images.image_lists import hold_out_classes
+from datamodules.images.sources import ImageSource, Item
+from datamodules.images.transforms import DATA_KEYS, make_transforms, transform_fingerprint
+from datamodules.vectors import load_vectors
+from lightning_modules.nn.backbone import backbone_data_config, create_backbone, weights_fingerprint
+from lightning_modules.nn.feature_cache import feature_cache_key, precompute_features
+
+log = logging.getLogger(__name__)
+
+
+def class_names(source: ImageSource, names_file: str | None, class_ids: set[str]) -> dict[str, str]:
+    """Class id → name for the classes that have images; ids without a name are dropped and counted."""
+    if source.names_are_ids() or names_file is None:
+        return {cid: cid for cid in class_ids}
+    if not Path(names_file).is_file():
+        raise UserInputError(f"class-name file {names_file} not found: give WordNet's classids.txt or "
+                             "imagenet_class_index.json with --data.class_names")
+    table = dict(read_imagenet_index(names_file)) if names_file.endswith(".json") else read_classids(names_file)
+    missing = sorted(class_ids - set(table))
+    if missing:
+        log.warning("%d classes have no name in %s and are skipped, e.g. %s", len(missing), names_file, missing[:5])
+    return {cid: table[cid] for cid in class_ids if cid in table}
+
+
+def build_classes(source: ImageSource, names_file: str | None, vectors_spec: str, items: Sequence[Item],
+                  holdout: list[str] | float | None, seed: int) -> tuple[ClassVectors, list[str]]:
+    """Class vectors (rows L2-normalised) for every class with images and a vector, and the held-out class ids."""
+    names = class_names(source, names_file, {cid for _, cid in items})
+    words = {w for n in names.values() for w in n.lower().replace("-", "_").replace(" ", "_").split("_")}
+    vectors = load_vectors(vectors_spec, keep=words | {n.lower() for n in names.values()})
+    classes, dropped = build_class_vectors(sorted(names.items()), vectors)
+    if dropped:
+        log.warning("%d classes have no word vector and are dropped, e.g. %s", len(dropped), dropped[:5])
+    if len(classes) < 2:
+        raise UserInputError(f"only {len(classes)} classes have a word vector in {vectors_spec}: "
+                             "give vectors that cover the class names")
+    held: set[str] = set()
+    if holdout:
+        unknown = [c for c in holdout if c not in classes.wnids] if isinstance(holdout, list) else []
+        if unknown:
+            raise UserInputError(f"held-out classes {unknown[:5]} are not among the classes with images and vectors")
+        _, held = hold_out_classes(classes.wnids, holdout, seed)
+    return classes, sorted(held)
+
+
+def checked_items(source: ImageSource, cache_dir: Path) -> dict[str, list[Item]]:
+    """Each split's readable images; unreadable/truncated/non-image files are skipped and counted (logged)."""
+    out = {}
+    for split in ("train", "valid"):
+        good, bad = check_images(source.items(split), cache_path=cache_dir / "image_checks.json")
+        if bad:
+            log.warning("%s: skipped %d unreadable image files", split, len(bad))
+        out[split] = good
+    return out
+
+
+def transforms_for(backbone: str, weights: str | None, train: bool):
+    """timm preprocessing for the backbone (and its weights' normalisation)."""
+    cfg = {k: v for k, v in backbone_data_config(backbone, weights).items() if k in DATA_KEYS}
+    return make_transforms(backbone, train=train, pretrained_cfg_overrides=cfg)
+
+
+def precompute(items: list[Item], class_to_idx: dict[str, int], backbone_name: str, weights: str | None,
+               views: int, train: bool, cache_dir: Path, seed: int) -> list[Path]:
+    """Cache frozen-backbone features for ``views`` passes over ``items`` (augmented when ``train``).
+
+    Returns one ``.npy`` path per view, each ``(len(items), feature_dim)`` float32.
+    """
+    transform = transforms_for(backbone_name, weights, train)
+    backbone = None
+    paths = []
+    for view in range(views):
+        key = feature_cache_key(backbone_name, weights_fingerprint(weights),
+                                f"{transform_fingerprint(transform)}|view{view}|seed{seed}|train{train}",
+                                [p for p, _ in items])
+        path = cache_dir / f"features-{key[:20]}.npy"
+        if not path.is_file():
+            backbone = backbone or create_backbone(backbone_name, weights)
+            torch.manual_seed(seed + 7919 * view)
+            precompute_features(backbone, ImageDataset(items, class_to_idx, transform), path)
+        paths.append(path)
+    return paths
+
+
+def labels(items: list[Item], class_to_idx: dict[str, int]) -> np.ndarray:
+    """Class indices ``(n_items,)`` int64 of items."""
+    return np.asarray([class_to_idx[c] for _, c in items], dtype=np.int64)

@@ -1,0 +1,154 @@
+"""``DeviseModule``: regress image features onto word vectors of class names (DeViSE, fast.ai lesson 11)."""
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+
+from lightning_modules.distributed import gather_lists
+from lightning_modules.lr_schedule import one_cycle_factor
+from lightning_modules.nn.backbone import create_backbone
+from lightning_modules.nn.devise_head import DeviseHead
+from lightning_modules.nn.devise_loss import cosine_loss, hinge_rank_loss
+
+log = logging.getLogger(__name__)
+CKPT_KEY = "devise_classes"
+
+
+class DeviseModule(pl.LightningModule):
+    """Head (and, when not working on precomputed features, the backbone) trained with ``1 - cosine`` (default)
+    or the DeViSE paper's hinge rank loss. Evaluation ranks every class vector by cosine to the prediction:
+    flat hit@k for images of training classes and zero-shot hit@k for images of held-out classes.
+
+    Feature/vector sizes and the backbone come from the DataModule through CLI links.
+    """
+
+    def __init__(self, in_features: int = 1280, out_dim: int = 50, backbone: str = "tf_efficientnet_lite0",
+                 backbone_weights: str | None = None, precomputed: bool = True, hidden: int = 1024,
+                 dropout: float = 0.2, loss: Literal["cosine", "hinge"] = "cosine", margin: float = 0.1,
+                 lr: float = 1e-2, weight_decay: float = 1e-7, backbone_lr_factor: float = 0.1,
+                 one_cycle: bool = True, pct_start: float = 0.25, hit_ks: tuple[int, ...] = (1, 2, 5, 10)) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.head = DeviseHead(in_features, out_dim, hidden, dropout)
+        self.backbone = None if precomputed else create_backbone(backbone, backbone_weights)
+        self.class_state: dict | None = None
+        self.register_buffer("class_vectors", torch.zeros(0, out_dim), persistent=False)
+        self.register_buffer("heldout_mask", torch.zeros(0, dtype=torch.bool), persistent=False)
+        self._outputs: list = []
+
+    # ---- classes -----------------------------------------------------------------------------------------------
+    def set_classes(self, state: dict) -> None:
+        """Install class ids, names, vectors ``(n_classes, out_dim)`` and the held-out set."""
+        self.class_state = state
+        vectors = torch.as_tensor(state["vectors"], dtype=torch.float32)
+        held = set(state["holdout"])
+        self.class_vectors = F.normalize(vectors, dim=-1).to(self.device)
+        self.heldout_mask = torch.tensor([w in held for w in state["wnids"]], device=self.device)
+
+    def setup(self, stage: str) -> None:
+        dm = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
+        if dm is not None and hasattr(dm, "class_state"):
+            self.set_classes(dm.class_state())
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        # plain lists and a tensor only, so the checkpoint loads with torch.load(weights_only=True)
+        if self.class_state is not None:
+            state = dict(self.class_state)
+            state["vectors"] = torch.as_tensor(np.asarray(state["vectors"]), dtype=torch.float32)
+            checkpoint[CKPT_KEY] = state
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if checkpoint.get(CKPT_KEY):
+            self.set_classes(checkpoint[CKPT_KEY])
+
+    # ---- model -------------------------------------------------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Features ``(batch, in_features)`` (or images ``(batch, 3, H, W)`` when not precomputed) → vectors
+        ``(batch, out_dim)``."""
+        if self.backbone is not None:
+            x = self.backbone(x)
+        return self.head(x)
+
+    def _loss(self, pred: torch.Tensor, target_idx: torch.Tensor) -> torch.Tensor:
+        if self.hparams.loss == "cosine":
+            return cosine_loss(pred, self.class_vectors[target_idx])
+        train = (~self.heldout_mask).nonzero().squeeze(1)  # negatives never include held-out classes
+        remap = torch.full((len(self.class_vectors),), -1, dtype=torch.long, device=pred.device)
+        remap[train] = torch.arange(len(train), device=pred.device)
+        return hinge_rank_loss(pred, remap[target_idx], self.class_vectors[train], self.hparams.margin)
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        loss = self._loss(self(x), y)
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(y))
+        return loss
+
+    # ---- evaluation --------------------------------------------------------------------------------------------
+    def ranks(self, pred: torch.Tensor, target_idx: torch.Tensor) -> torch.Tensor:
+        """1-based rank of each true class among all class vectors by cosine, ``(batch,)``."""
+        scores = F.normalize(pred.float(), dim=-1) @ self.class_vectors.T
+        true = scores.gather(1, target_idx.unsqueeze(1))
+        return (scores > true).sum(1) + 1
+
+    def _eval_step(self, batch, prefix: str) -> None:
+        x, y = batch
+        pred = self(x)
+        self.log(f"{prefix}/loss", cosine_loss(pred, self.class_vectors[y]), batch_size=len(y), sync_dist=True)
+        ranks = self.ranks(pred, y)
+        self._outputs.extend(zip(ranks.tolist(), self.heldout_mask[y].tolist()))
+
+    def hit_rates(self, rows: list[tuple[int, bool]]) -> dict[str, float]:
+        """Flat hit@k over training-class images and zero-shot hit@k over held-out-class images."""
+        out = {}
+        for name, keep in (("hit", False), ("zeroshot_hit", True)):
+            ranks = np.array([r for r, held in rows if held == keep])
+            if len(ranks):
+                out.update({f"{name}@{k}": float((ranks <= k).mean()) for k in self.hparams.hit_ks})
+        return out
+
+    def on_validation_epoch_start(self) -> None:
+        self._outputs = []
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        self._eval_step(batch, "val")
+
+    def on_validation_epoch_end(self) -> None:
+        for key, value in self.hit_rates(gather_lists(self._outputs)).items():
+            self.log(f"val/{key}", value, prog_bar=key in ("hit@1", "zeroshot_hit@5"))
+        self._outputs = []
+
+    def on_test_epoch_start(self) -> None:
+        self._outputs = []
+
+    def test_step(self, batch, batch_idx: int) -> None:
+        self._eval_step(batch, "test")
+
+    def on_test_epoch_end(self) -> None:
+        rows = gather_lists(self._outputs)
+        self._outputs = []
+        rates = self.hit_rates(rows)
+        for key, value in rates.items():
+            self.log(f"test/{key}", value)
+        self.test_results = {"n_images": len(rows), "n_heldout_images": sum(h for _, h in rows), **rates}
+
+    # ---- optimisation ------------------------------------------------------------------------------------------
+    def configure_optimizers(self):
+        groups = [{"params": self.head.parameters(), "lr": self.hparams.lr}]
+        if self.backbone is not None:
+            groups.append({"params": self.backbone.parameters(),
+                           "lr": self.hparams.lr * self.hparams.backbone_lr_factor})
+        opt = torch.optim.AdamW(groups, weight_decay=self.hparams.weight_decay)
+        self._total_steps = self.trainer.estimated_stepping_batches
+        if not self.hparams.one_cycle or not np.isfinite(self._total_steps):
+            return opt
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda step: one_cycle_factor(step, int(self._total_steps), self.hparams.pct_start))
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+    def on_train_start(self) -> None:
+        self._total_steps = self.trainer.estimated_stepping_batches
