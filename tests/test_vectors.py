@@ -246,10 +246,15 @@ def test_train_falls_back_when_seed_cannot_be_set(
 ) -> None:
     from datamodules.vectors import trained as trained_module
 
+    # training runs in a spawned process, so the fallback is exercised on the in-process helper directly
     monkeypatch.setattr(trained_module, "_train_with_core_seed", lambda *args: None)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("".join(" ".join(s) + "\n" for s in synthetic_corpus(50)))
+    options = {"model": "skipgram", "dim": 8, "epoch": 1, "minCount": 1, "bucket": 1000, "input": str(corpus),
+               "thread": 1, "verbose": 0}
     with caplog.at_level(logging.WARNING, logger="datamodules.vectors"):
-        vectors = load_vectors("train:8", corpus=synthetic_corpus(50), cache_dir=tmp_path, train_epochs=1, seed=7)
-    assert vectors.dim == 8 and "seed 7 is ignored" in caplog.text
+        model = trained_module._train_unsupervised(options, 7)
+    assert model.get_dimension() == 8 and "seed 7 is ignored" in caplog.text
 
 
 def test_train_empty_corpus(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ with the same data reuses it instead of training again.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import tempfile
 from pathlib import Path
@@ -53,33 +54,56 @@ class TrainedFastTextVectors(FastTextBinVectors):
             super().__init__(target)
             return
         log.info("training %d-d fastText %s vectors on %d sentences (%d epochs)", dim, model, len(sentences), epochs)
-        trained = self._train(corpus)
         with atomic_path(target) as tmp:
-            trained.save_model(str(tmp))
+            self._train(corpus, tmp)
         self.path = target
-        self._set_model(trained)
+        super().__init__(target)
 
     def fingerprint(self) -> str:
         return f"train:{self.options['model']}:d{self.dim}:e{self.options['epoch']}:s{self.seed}:{self.key}"
 
-    def _train(self, corpus: str) -> Any:
+    def _train(self, corpus: str, out: Path) -> None:
+        """Train in a fresh (spawned) process and save the model to ``out``.
+
+        In a process that has already run torch/Lightning code, fastText's training on small corpora was seen to
+        diverge (NaN) at random; a clean process avoids whatever process-wide state causes it.
+        """
         with tempfile.TemporaryDirectory(prefix="fasttext-corpus-") as tmp:
             corpus_path = Path(tmp) / "corpus.txt"
             atomic_write_text(corpus_path, corpus)
             lr = 0.05
             for attempt in range(4):
                 options = dict(self.options, input=str(corpus_path), thread=1, verbose=0, lr=lr)
-                try:
-                    with quiet_stderr():
-                        return _train_unsupervised(options, self.seed)
-                except (ValueError, RuntimeError) as error:
-                    if "NaN" not in str(error) or attempt == 3:
-                        raise UserInputError(
-                            f"fastText training on the corpus failed ({error}): try another seed or size, or give "
-                            "a vectors file instead of 'train'") from None
-                    log.warning("fastText training diverged (NaN) at lr %g; retrying at lr %g", lr, lr / 2)
-                    lr /= 2
-        raise AssertionError("unreachable")
+                error = _train_in_subprocess(options, self.seed, out)
+                if error is None:
+                    return
+                if "NaN" not in error or attempt == 3:
+                    raise UserInputError(f"fastText training on the corpus failed ({error}): try another seed or "
+                                         "size, or give a vectors file instead of 'train'")
+                log.warning("fastText training diverged (NaN) at lr %g; retrying at lr %g", lr, lr / 2)
+                lr /= 2
+
+
+def _train_and_save(options: dict[str, Any], seed: int, out: str, errors: Any) -> None:
+    """Child-process body: train, save to ``out``, report an error message (or None) on ``errors``."""
+    try:
+        with quiet_stderr():
+            _train_unsupervised(options, seed).save_model(out)
+        errors.put(None)
+    except (ValueError, RuntimeError) as error:
+        errors.put(str(error))
+
+
+def _train_in_subprocess(options: dict[str, Any], seed: int, out: Path) -> str | None:
+    """Run :func:`_train_and_save` in a spawned process; returns its error message, or None on success."""
+    ctx = multiprocessing.get_context("spawn")
+    errors = ctx.Queue()
+    proc = ctx.Process(target=_train_and_save, args=(options, seed, str(out), errors))
+    proc.start()
+    proc.join()
+    if proc.exitcode != 0:
+        return f"the training process exited with code {proc.exitcode}"
+    return errors.get()
 
 
 def _check_options(dim: int, epochs: int, model: str, bucket: int) -> None:
