@@ -11,7 +11,7 @@ from datamodules.errors import UserInputError
 from datamodules.text.dataset import PairSplit
 from datamodules.text.split import grouped_split
 from datamodules.text.tokenize import SpacyTokenizer
-from datamodules.text.vocab import UNK_IDX, Vocab
+from datamodules.text.vocab import Vocab
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,4 @@ def build_corpus(pairs: Sequence[tuple[str, str]], s: TextSettings) -> dict:
     return {"settings": s.as_dict(), "src_itos": src_vocab.itos, "tgt_itos": tgt_vocab.itos,
             "train": train, "valid": valid, "max_src_len": max_src, "max_tgt_len": max_tgt,
             "train_src_tokens": [src_toks[i] for i in train_idx], "train_tgt_tokens": [tgt_toks[i] for i in train_idx]}
-
-
-def count_unknown(split: PairSplit) -> int:
-    """How many ``_unk_`` ids a split holds (diagnostics)."""
-    return int(sum(int((ids == UNK_IDX).sum()) for ids in split.src_ids + split.tgt_ids))
 
