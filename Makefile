@@ -1,11 +1,12 @@
 # Two commands do all set-up on a fresh machine:
-#   make demo   installs everything, trains the offline demo translator and writes its BLEU report
+#   make demo   installs everything, trains the offline demo translator (BLEU report, attention heatmaps) and the
+#               offline DeViSE demo (hit@k report, search grids), then runs the three searches
 #   make test   installs everything and runs the test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install demo demo-translate test test-slow benchmarks clean
+.PHONY: install demo demo-translate demo-devise test test-slow benchmarks clean
 
 install: $(VENV)/.installed
 
@@ -15,13 +16,28 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -e ".[vectors,weights,test]"
 	touch $@
 
-demo: demo-translate
+demo: demo-translate demo-devise
 
 demo-translate: install
 	$(PY) train.py fit -c configs/translate/demo.yaml
 	$(PY) train.py test -c configs/translate/demo.yaml --ckpt_path runs/translate_demo/checkpoints/last.ckpt
 	@echo "BLEU report: $$(ls -t runs/translate_demo/version_*/bleu_report.md | head -1)"
 	@echo "attention heatmaps: $$(ls -td runs/translate_demo/version_*/attention | head -1)/"
+
+DEVISE_CKPT := runs/devise_demo/checkpoints/last.ckpt
+DEMO_VALID := .cache/devise/demo_images/valid
+
+demo-devise: install
+	$(PY) train.py fit -c configs/devise/demo.yaml
+	$(PY) train.py test -c configs/devise/demo.yaml --ckpt_path $(DEVISE_CKPT)
+	$(PY) search.py label --ckpt $(DEVISE_CKPT) $(DEMO_VALID)/truck/0000.png $(DEMO_VALID)/candle/0000.png \
+		--grid runs/devise_demo/search/label.png
+	$(PY) search.py text --ckpt $(DEVISE_CKPT) truck -k 8 --heldout-only --grid runs/devise_demo/search/text_truck.png
+	$(PY) search.py text --ckpt $(DEVISE_CKPT) engine boat -k 8 --grid runs/devise_demo/search/text_engine_boat.png
+	$(PY) search.py image --ckpt $(DEVISE_CKPT) $(DEMO_VALID)/bird/0000.png -k 8 \
+		--grid runs/devise_demo/search/image_bird.png
+	@echo "DeViSE report: $$(ls -t runs/devise_demo/version_*/devise_report.md | head -1)"
+	@echo "search grids: runs/devise_demo/search/ and the report's folder"
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,5 +1,6 @@
 """Cross-cutting training behaviour, as Lightning callbacks."""
 from callbacks.attention_plot import AttentionPlotter
+from callbacks.backbone_unfreeze import BackboneUnfreeze
 from callbacks.teacher_forcing import TeacherForcingScheduler
 
-__all__ = ["AttentionPlotter", "TeacherForcingScheduler"]
+__all__ = ["AttentionPlotter", "BackboneUnfreeze", "TeacherForcingScheduler"]

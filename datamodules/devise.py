@@ -38,6 +38,20 @@ class FeatureDataset(Dataset):
         return torch.from_numpy(np.array(self.views[view][row])), int(self.targets[row])
 
 
+class WithIndex(Dataset):
+    """Items of ``dataset`` with their position appended: ``(*item, index)`` (evaluation outputs are matched to
+    images, and de-duplicated across processes, by it)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, i: int) -> tuple:
+        return (*self.dataset[i], i)
+
+
 class ImageWordVectorDataModule(pl.LightningDataModule):
     """DeViSE data: images → class ids → word vectors of the class names; optional zero-shot hold-out.
 
@@ -52,20 +66,22 @@ class ImageWordVectorDataModule(pl.LightningDataModule):
             the class ids are the names, as in the demo set).
         vectors: word-vector spec (see ``datamodules.vectors.load_vectors``), e.g. ``glove-kumo`` or ``a.vec,b.vec``.
         holdout: class ids, or a fraction of classes, kept out of training for zero-shot evaluation.
+        nouns: noun list for ``search.py label`` (WordNet ``classids.txt``; default: the 20,000 most frequent
+            words of the vectors). Recorded in the checkpoint; not used in training.
     """
 
     def __init__(self, source: ImageSource | None = None, class_names: str | None = None,
                  vectors: str = "glove-kumo", holdout: list[str] | float | None = None, holdout_seed: int = 0,
                  backbone: str = "tf_efficientnet_lite0", backbone_weights: str | None = "efficientnet-lite0-package",
                  precompute: bool = True, train_views: int = 1, batch_size: int = 64, num_workers: int = 0,
-                 cache_dir: str = ".cache/devise", seed: int = 0) -> None:
+                 cache_dir: str = ".cache/devise", seed: int = 0, nouns: str | None = None) -> None:
         super().__init__()
         self.source = source if source is not None else DemoImagesSource()
         self.class_names, self.vectors, self.holdout, self.holdout_seed = class_names, vectors, holdout, holdout_seed
         self.backbone, self.backbone_weights = backbone, backbone_weights
         self.precompute, self.train_views = precompute, train_views
         self.batch_size, self.num_workers = batch_size, num_workers
-        self.cache_dir, self.seed = Path(cache_dir), seed
+        self.cache_dir, self.seed, self.nouns = Path(cache_dir), seed, nouns
         self._state: dict | None = None
 
     def cache_key(self) -> str:
@@ -129,11 +145,14 @@ class ImageWordVectorDataModule(pl.LightningDataModule):
         return self._load()["classes"]
 
     def class_state(self) -> dict:
-        """Class ids, names, vectors ``(n_classes, dim)`` and held-out ids: what the model and search.py need."""
+        """What the model and search.py need: class ids, names, vectors ``(n_classes, dim)``, held-out ids, the
+        backbone, the vectors spec and noun list, and the evaluation images ``[(path, class id), ...]``."""
         st = self._load()
         c = st["classes"]
         return {"wnids": list(c.wnids), "names": list(c.names), "vectors": np.asarray(c.vectors),
-                "holdout": list(st["holdout"]), "backbone": self.backbone, "backbone_weights": self.backbone_weights}
+                "holdout": list(st["holdout"]), "backbone": self.backbone, "backbone_weights": self.backbone_weights,
+                "vectors_spec": self.vectors, "nouns": self.nouns,
+                "eval_items": [[str(p), cid] for p, cid in st["valid"]]}
 
     def items(self, split: str) -> list:
         """``[(path, class_id), ...]`` of ``"train"`` or ``"valid"``."""
@@ -153,7 +172,7 @@ class ImageWordVectorDataModule(pl.LightningDataModule):
                           num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
 
     def _eval_loader(self) -> DataLoader:
-        return DataLoader(self._dataset("valid"), batch_size=self.batch_size, num_workers=self.num_workers)
+        return DataLoader(WithIndex(self._dataset("valid")), batch_size=self.batch_size, num_workers=self.num_workers)
 
     def val_dataloader(self) -> DataLoader:
         return self._eval_loader()

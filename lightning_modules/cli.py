@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 import sys
 
-from pytorch_lightning.callbacks import LearningRateMonitor, RichProgressBar
+import pytorch_lightning as pl
+from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar, RichProgressBar
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
@@ -45,6 +46,16 @@ class LessonCLI(LightningCLI):
         # jsonargparse, so one CLI serves both tasks (tests check that each task's sizes arrive)
         for src, dst in TRANSLATION_LINKS + DEVISE_LINKS:
             parser.link_arguments(f"data.{src}", f"model.init_args.{dst}", apply_on="instantiate")
+
+    def _instantiate_trainer(self, config: dict, callbacks: list) -> pl.Trainer:
+        """As LightningCLI's, but ``--trainer.enable_progress_bar false`` drops the default progress bar and
+        ``--trainer.logger false`` the default learning-rate monitor (each would refuse to run otherwise)."""
+        unwanted = (ProgressBar,) * (config.get("enable_progress_bar") is False)
+        unwanted += (LearningRateMonitor,) * (config.get("logger") is False)
+        defaults = self.trainer_defaults.get("callbacks", [])
+        self.trainer_defaults = {**self.trainer_defaults,
+                                 "callbacks": [c for c in defaults if not isinstance(c, unwanted)]}
+        return super()._instantiate_trainer(config, callbacks)
 
 
 def _show_project_logs() -> None:

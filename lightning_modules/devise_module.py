@@ -9,6 +9,8 @@ import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
+from datamodules.errors import UserInputError
+from lightning_modules.devise_report import ReportBuilder, write_devise_report
 from lightning_modules.distributed import gather_lists
 from lightning_modules.lr_schedule import one_cycle_factor
 from lightning_modules.nn.backbone import create_backbone
@@ -31,11 +33,16 @@ class DeviseModule(pl.LightningModule):
                  backbone_weights: str | None = None, precomputed: bool = True, hidden: int = 1024,
                  dropout: float = 0.2, loss: Literal["cosine", "hinge"] = "cosine", margin: float = 0.1,
                  lr: float = 1e-2, weight_decay: float = 1e-7, backbone_lr_factor: float = 0.1,
-                 one_cycle: bool = True, pct_start: float = 0.25, hit_ks: tuple[int, ...] = (1, 2, 5, 10)) -> None:
+                 one_cycle: bool = True, pct_start: float = 0.25, hit_ks: tuple[int, ...] = (1, 2, 5, 10),
+                 init_from: str | None = None) -> None:
+        """``init_from``: a checkpoint of an earlier DeViSE run (e.g. the head trained on precomputed features)
+        whose head weights start this run, as in the lesson's second stage (``precomputed: false`` + fine-tuning)."""
         super().__init__()
         self.save_hyperparameters()
         self.head = DeviseHead(in_features, out_dim, hidden, dropout)
         self.backbone = None if precomputed else create_backbone(backbone, backbone_weights)
+        if init_from:
+            load_head(self.head, init_from)
         self.class_state: dict | None = None
         self.register_buffer("class_vectors", torch.zeros(0, out_dim), persistent=False)
         self.register_buffer("heldout_mask", torch.zeros(0, dtype=torch.bool), persistent=False)
@@ -89,26 +96,42 @@ class DeviseModule(pl.LightningModule):
         return loss
 
     # ---- evaluation --------------------------------------------------------------------------------------------
-    def ranks(self, pred: torch.Tensor, target_idx: torch.Tensor) -> torch.Tensor:
-        """1-based rank of each true class among all class vectors by cosine, ``(batch,)``."""
-        scores = F.normalize(pred.float(), dim=-1) @ self.class_vectors.T
+    def ranks(self, pred: torch.Tensor, target_idx: torch.Tensor, among: torch.Tensor | None = None) -> torch.Tensor:
+        """1-based rank of each true class by cosine, ``(batch,)``, among all classes or only those where the
+        mask ``among`` ``(n_classes,)`` is True."""
+        scores = F.normalize(pred.float(), dim=-1) @ self.class_vectors.T  # (batch, n_classes)
         true = scores.gather(1, target_idx.unsqueeze(1))
-        return (scores > true).sum(1) + 1
+        better = scores > true
+        if among is not None:
+            better &= among
+        return better.sum(1) + 1
 
     def _eval_step(self, batch, prefix: str) -> None:
-        x, y = batch
+        """``batch``: features or images, class indices ``(batch,)``, dataset indices ``(batch,)``."""
+        x, y, index = batch
         pred = self(x)
         self.log(f"{prefix}/loss", cosine_loss(pred, self.class_vectors[y]), batch_size=len(y), sync_dist=True)
-        ranks = self.ranks(pred, y)
-        self._outputs.extend(zip(ranks.tolist(), self.heldout_mask[y].tolist()))
+        ranks, unseen_ranks = self.ranks(pred, y), self.ranks(pred, y, among=self.heldout_mask)
+        vectors = F.normalize(pred.float(), dim=-1).cpu().numpy() if prefix == "test" else [None] * len(y)
+        self._outputs.extend(zip(index.tolist(), ranks.tolist(), self.heldout_mask[y].tolist(),
+                                 unseen_ranks.tolist(), vectors))
 
-    def hit_rates(self, rows: list[tuple[int, bool]]) -> dict[str, float]:
-        """Flat hit@k over training-class images and zero-shot hit@k over held-out-class images."""
+    @staticmethod
+    def _unique(rows: list[tuple]) -> list[tuple]:
+        """Rows from all processes, one per dataset index (a distributed sampler pads with repeats), in order."""
+        return sorted(dict((r[0], r) for r in gather_lists(rows)).values(), key=lambda r: r[0])
+
+    def hit_rates(self, rows: list[tuple]) -> dict[str, float]:
+        """Flat hit@k over training-class images; for held-out-class images, zero-shot hit@k among all classes
+        (``zeroshot_hit``, the DeViSE paper's harder "generalised" setting) and among the held-out classes only
+        (``zeroshot_unseen_hit``, the conventional zero-shot protocol). ``rows``: ``(index, rank, held_out,
+        rank among held-out classes, ...)``."""
         out = {}
-        for name, keep in (("hit", False), ("zeroshot_hit", True)):
-            ranks = np.array([r for r, held in rows if held == keep])
+        for name, keep, col in (("hit", False, 1), ("zeroshot_hit", True, 1), ("zeroshot_unseen_hit", True, 3)):
+            ranks = np.array([r[col] for r in rows if r[2] == keep])
+            n_choices = int(self.heldout_mask.sum()) if col == 3 else len(self.class_vectors)
             if len(ranks):
-                out.update({f"{name}@{k}": float((ranks <= k).mean()) for k in self.hparams.hit_ks})
+                out.update({f"{name}@{k}": float((ranks <= k).mean()) for k in self.hparams.hit_ks if k < n_choices})
         return out
 
     def on_validation_epoch_start(self) -> None:
@@ -118,7 +141,7 @@ class DeviseModule(pl.LightningModule):
         self._eval_step(batch, "val")
 
     def on_validation_epoch_end(self) -> None:
-        for key, value in self.hit_rates(gather_lists(self._outputs)).items():
+        for key, value in self.hit_rates(self._unique(self._outputs)).items():
             self.log(f"val/{key}", value, prog_bar=key in ("hit@1", "zeroshot_hit@5"))
         self._outputs = []
 
@@ -129,19 +152,27 @@ class DeviseModule(pl.LightningModule):
         self._eval_step(batch, "test")
 
     def on_test_epoch_end(self) -> None:
-        rows = gather_lists(self._outputs)
+        rows = self._unique(self._outputs)
         self._outputs = []
         rates = self.hit_rates(rows)
         for key, value in rates.items():
             self.log(f"test/{key}", value)
-        self.test_results = {"n_images": len(rows), "n_heldout_images": sum(h for _, h in rows), **rates}
+        self.test_results = {"n_images": len(rows), "n_heldout_images": sum(r[2] for r in rows), **rates}
+        dm = self.trainer.datamodule
+        if self.trainer.is_global_zero and rows and dm is not None and hasattr(dm, "items"):
+            items = [dm.items("valid")[r[0]] for r in rows]
+            builder = ReportBuilder(self.class_state, [str(p) for p, _ in items], [c for _, c in items],
+                                    np.stack([r[4] for r in rows]))
+            paths = write_devise_report(self.trainer.log_dir or self.trainer.default_root_dir, self.test_results,
+                                        builder)
+            log.info("DeViSE report: %s", ", ".join(map(str, paths)))
 
     # ---- optimisation ------------------------------------------------------------------------------------------
     def configure_optimizers(self):
         groups = [{"params": self.head.parameters(), "lr": self.hparams.lr}]
-        if self.backbone is not None:
-            groups.append({"params": self.backbone.parameters(),
-                           "lr": self.hparams.lr * self.hparams.backbone_lr_factor})
+        trainable = [p for p in self.backbone.parameters() if p.requires_grad] if self.backbone is not None else []
+        if trainable:  # a frozen backbone (BackboneUnfreeze) joins the optimizer when it is unfrozen
+            groups.append({"params": trainable, "lr": self.hparams.lr * self.hparams.backbone_lr_factor})
         opt = torch.optim.AdamW(groups, weight_decay=self.hparams.weight_decay)
         self._total_steps = self.trainer.estimated_stepping_batches
         if not self.hparams.one_cycle or not np.isfinite(self._total_steps):
@@ -152,3 +183,21 @@ class DeviseModule(pl.LightningModule):
 
     def on_train_start(self) -> None:
         self._total_steps = self.trainer.estimated_stepping_batches
+
+
+def load_head(head: torch.nn.Module, checkpoint: str) -> None:
+    """Copy the ``head.*`` weights of a DeViSE checkpoint into ``head`` (shapes must match)."""
+    try:
+        raw = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError) as error:
+        raise UserInputError(f"init_from checkpoint {checkpoint} could not be read ({error}): pass the .ckpt of a "
+                             "DeViSE run (e.g. runs/devise_imagenet/checkpoints/last.ckpt)") from None
+    weights = {k[len("head."):]: v for k, v in raw.get("state_dict", {}).items() if k.startswith("head.")}
+    if not weights:
+        raise UserInputError(f"{checkpoint} holds no DeViSE head: pass the checkpoint of a configs/devise run")
+    try:
+        head.load_state_dict(weights)
+    except RuntimeError:
+        raise UserInputError(f"the head in {checkpoint} does not fit this model (other feature or vector size): "
+                             "use the same backbone and word vectors as that run") from None
+    log.info("head weights loaded from %s", checkpoint)

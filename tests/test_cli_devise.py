@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
+import yaml
 
 from lightning_modules.cli import cli_main
 
@@ -20,10 +22,21 @@ def _tiny(tmp: Path) -> list[str]:
             "--data.holdout", "[truck, moon]", "--data.batch_size", "16", "--checkpoint.dirpath", str(tmp / "ckpt")]
 
 
+def _offline(cfg: Path) -> list[str]:
+    """Overrides for what a config needs from outside: hub weights (random init instead) and a stage-1 run."""
+    init = yaml.safe_load(cfg.read_text())
+    extra = []
+    if init["data"]["init_args"].get("backbone_weights") == "timm":
+        extra += ["--data.backbone_weights", "null"]
+    if init["model"]["init_args"].get("init_from"):
+        extra += ["--model.init_args.init_from", "null"]
+    return extra
+
+
 @pytest.mark.parametrize("cfg", CONFIGS, ids=[c.stem for c in CONFIGS])
 def test_every_devise_config_runs_fast_dev_run(cfg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
-    cli = cli_main(["fit", "-c", str(cfg), "--trainer.fast_dev_run", "1", *_tiny(tmp_path)])
+    cli = cli_main(["fit", "-c", str(cfg), "--trainer.fast_dev_run", "1", *_tiny(tmp_path), *_offline(cfg)])
     assert cli.model.hparams.in_features == cli.datamodule.feature_dim
     assert cli.model.hparams.out_dim == cli.datamodule.vector_dim == 50
 
@@ -37,3 +50,32 @@ def test_demo_fit_and_test_report_hit_rates(tmp_path: Path, monkeypatch: pytest.
     assert results["n_images"] == 60 and results["n_heldout_images"] == 4
     assert {"hit@1", "hit@10", "zeroshot_hit@1", "zeroshot_hit@5"} <= set(results)
     assert 0.0 <= results["hit@1"] <= results["hit@5"] <= results["hit@10"] <= 1.0
+
+
+def test_finetune_stage_starts_from_head_and_unfreezes_backbone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                caplog: pytest.LogCaptureFixture):
+    """Stage 1 on precomputed features, then stage 2 on images: head loaded from stage 1, backbone frozen in
+    epoch 0 (weights unchanged) and trained from epoch 1 at a tenth of the head's learning rate."""
+    monkeypatch.chdir(tmp_path)
+    cfg = str(ROOT / "configs" / "devise" / "demo.yaml")
+    cli_main(["fit", "-c", cfg, "--trainer.max_epochs", "1", *_tiny(tmp_path)])
+    stage1 = torch.load(tmp_path / "ckpt" / "last.ckpt", weights_only=True)["state_dict"]
+    stage2 = ["fit", "-c", cfg, *_tiny(tmp_path), "--data.precompute", "false", "--checkpoint.dirpath",
+              str(tmp_path / "ckpt2"), "--model.init_args.init_from", str(tmp_path / "ckpt" / "last.ckpt"),
+              "--trainer.callbacks+=callbacks.BackboneUnfreeze", "--trainer.callbacks.unfreeze_at_epoch", "1",
+              "--trainer.limit_train_batches", "2", "--trainer.limit_val_batches", "1"]
+    with caplog.at_level("INFO"):
+        cli = cli_main([*stage2, "--trainer.max_epochs", "1"])
+    assert "head weights loaded" in caplog.text
+    backbone_after_epoch0 = {k: v.clone() for k, v in cli.model.backbone.state_dict().items()}
+    fresh = cli_main([*stage2, "--trainer.max_epochs", "1", "--trainer.fast_dev_run", "1",
+                      "--model.init_args.init_from", "null"]).model.backbone.state_dict()
+    frozen = [k for k in fresh if k.endswith("weight") and "bn" not in k]
+    assert all(torch.equal(backbone_after_epoch0[k], fresh[k]) for k in frozen)
+    assert not torch.equal(cli.model.head.layers[0].weight.detach(), stage1["head.layers.0.weight"])
+    cli = cli_main([*stage2, "--trainer.max_epochs", "2"])
+    opt = cli.trainer.optimizers[0]
+    assert len(opt.param_groups) == 2 and all(p.requires_grad for p in cli.model.backbone.parameters())
+    assert opt.param_groups[1]["lr"] == pytest.approx(opt.param_groups[0]["lr"] * 0.1, rel=1e-6)
+    changed = [k for k in frozen if not torch.equal(cli.model.backbone.state_dict()[k], fresh[k])]
+    assert len(changed) > len(frozen) // 2

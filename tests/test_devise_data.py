@@ -242,7 +242,7 @@ def test_make_transforms_efficientnet_lite0_shapes_and_fingerprint(tmp_path):
     assert transform_fingerprint(evaluate) == transform_fingerprint(again) != transform_fingerprint(train)
     with pytest.raises(UserInputError, match="crop_pct"):
         make_transforms("tf_efficientnet_lite0", train=False, pretrained_cfg_overrides={"crop_pct": 2})
-    with pytest.raises(UserInputError, match="unknown timm backbone"):
+    with pytest.raises(UserInputError, match="unknown timm model .no_such_net."):
         make_transforms("no_such_net", train=False)
 
 

@@ -14,9 +14,9 @@ from datamodules.images.class_vectors import ClassVectors, build_class_vectors
 from datamodules.images.image_dataset import ImageDataset, check_images
 from datamodules.images.image_lists import hold_out_classes
 from datamodules.images.sources import ImageSource, Item
-from datamodules.images.transforms import DATA_KEYS, make_transforms, transform_fingerprint
+from datamodules.images.transforms import make_transforms, transform_fingerprint
 from datamodules.vectors import load_vectors
-from lightning_modules.nn.backbone import backbone_data_config, create_backbone, weights_fingerprint
+from lightning_modules.nn.backbone import create_backbone, weights_fingerprint
 from lightning_modules.nn.feature_cache import feature_cache_key, precompute_features
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,7 @@ def checked_items(source: ImageSource, cache_dir: Path) -> dict[str, list[Item]]
 
 def transforms_for(backbone: str, weights: str | None, train: bool):
     """timm preprocessing for the backbone (and its weights' normalisation)."""
-    cfg = {k: v for k, v in backbone_data_config(backbone, weights).items() if k in DATA_KEYS}
-    return make_transforms(backbone, train=train, pretrained_cfg_overrides=cfg)
+    return make_transforms(backbone, train=train, weights=weights)
 
 
 def precompute(items: list[Item], class_to_idx: dict[str, int], backbone_name: str, weights: str | None,

@@ -1,7 +1,6 @@
 """Image transforms matching a timm backbone's preprocessing, with overrides for offline weights."""
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from typing import Any, Callable, Mapping
@@ -18,24 +17,6 @@ DATA_KEYS = ("input_size", "interpolation", "mean", "std", "crop_pct", "crop_mod
 AUGMENT_KEYS = ("scale", "ratio", "hflip", "vflip", "color_jitter", "auto_augment", "re_prob")
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "box", "hamming", "lanczos")
 CROP_MODES = ("center", "squash", "border")
-
-
-@functools.lru_cache(maxsize=8)
-def backbone_data_config(backbone_name: str) -> tuple[tuple[str, Any], ...]:
-    """timm's preprocessing config of ``backbone_name`` (input_size, interpolation, mean, std, crop_pct,
-    crop_mode) as sorted items; built from ``timm.create_model(name, pretrained=False, num_classes=0)``."""
-    import timm
-    import timm.data
-
-    try:
-        model = timm.create_model(backbone_name, pretrained=False, num_classes=0)
-    except RuntimeError as error:
-        if "unknown model" not in str(error).lower():
-            raise
-        raise UserInputError(f"unknown timm backbone {backbone_name!r}: list the names with "
-                             "timm.list_models('*pattern*'), e.g. 'tf_efficientnet_lite0' or 'resnet34'") from None
-    config = timm.data.resolve_data_config({}, model=model)
-    return tuple(sorted(config.items()))
 
 
 def _check_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,7 +61,8 @@ def _input_size(value: Any) -> tuple[int, int, int]:
 
 
 def make_transforms(
-    backbone_name: str, train: bool, pretrained_cfg_overrides: Mapping[str, Any] | None = None
+    backbone_name: str, train: bool, pretrained_cfg_overrides: Mapping[str, Any] | None = None,
+    weights: str | None = None,
 ) -> Callable[[Any], torch.Tensor]:
     """timm preprocessing for ``backbone_name``: PIL image -> normalised float tensor ``(3, H, W)``.
 
@@ -88,12 +70,15 @@ def make_transforms(
     ``train=False`` resizes the short side to ``H / crop_pct`` and centre-crops ``(H, W)``. ``pretrained_cfg_overrides``
     replaces config values (keys ``DATA_KEYS``: input_size, interpolation, mean, std, crop_pct, crop_mode) or sets
     training augmentations (``AUGMENT_KEYS``); e.g. the offline EfficientNet-Lite0 weights need
-    ``{"mean": 0.5, "std": 0.5, "interpolation": "bicubic", "crop_pct": 0.875}`` (resize 256, centre crop 224).
+    ``{"mean": 0.5, "std": 0.5, "interpolation": "bicubic", "crop_pct": 0.875}`` (resize 256, centre crop 224),
+    which ``weights="efficientnet-lite0-package"`` selects by itself (see ``backbone_data_config``).
     """
     import timm.data
 
+    from lightning_modules.nn.backbone import backbone_data_config
+
     overrides = _check_overrides(pretrained_cfg_overrides or {})
-    config = dict(backbone_data_config(backbone_name))
+    config = {k: v for k, v in backbone_data_config(backbone_name, weights).items() if k in DATA_KEYS}
     config.update({key: value for key, value in overrides.items() if key in DATA_KEYS})
     augment = {key: value for key, value in overrides.items() if key in AUGMENT_KEYS}
     transform = timm.data.create_transform(**config, **augment, is_training=train)

@@ -36,6 +36,15 @@ class WordVectors(ABC):
     def fingerprint(self) -> str:
         """A short stable string naming the source and its options, for cache keys."""
 
+    def frequent_words(self, limit: int) -> list[str]:
+        """Up to ``limit`` words that have their own vector, most frequent first (the order the source lists them).
+
+        Used for open-vocabulary label search when no noun list is given; backends that cannot list their
+        vocabulary raise UserInputError.
+        """
+        raise UserInputError(f"{self.fingerprint()} cannot list its words: give a noun list (WordNet classids.txt) "
+                             "instead of vocab:N")
+
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and self.lookup(word) is not None
 

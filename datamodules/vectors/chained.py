@@ -38,5 +38,15 @@ class ChainedVectors(WordVectors):
                 return vector
         return None
 
+    def frequent_words(self, limit: int) -> list[str]:
+        """The first part's words, then the next part's new ones, up to ``limit``."""
+        seen: dict[str, None] = {}
+        for part in self.parts:
+            for word in part.frequent_words(limit):
+                seen.setdefault(word, None)
+                if len(seen) >= limit:
+                    return list(seen)
+        return list(seen)
+
     def fingerprint(self) -> str:
         return "+".join(part.fingerprint() for part in self.parts)

@@ -84,6 +84,10 @@ class FastTextBinVectors(WordVectors):
         """True when ``word`` has its own row in the model (not only sub-word n-grams)."""
         return self.model.get_word_id(word) >= 0
 
+    def frequent_words(self, limit: int) -> list[str]:
+        """The model's own words, most frequent first."""
+        return list(self.model.get_words()[:limit])
+
     def fingerprint(self) -> str:
         return f"ftbin:{self.path.name}:{file_signature(self.path)}"
 

@@ -41,6 +41,7 @@ class GloveKumoVectors(WordVectors):
                 f"{root}: {len(words)} words but an embedding matrix of shape {self._matrix.shape}: {broken}"
             )
         self._index = {word: row for row, word in enumerate(words)}
+        self._words = words
         self.dim = int(self._matrix.shape[1])
         try:
             self.version = metadata.version(PIP_NAME)
@@ -57,6 +58,10 @@ class GloveKumoVectors(WordVectors):
 
     def __len__(self) -> int:
         return len(self._index)
+
+    def frequent_words(self, limit: int) -> list[str]:
+        """GloVe 6B lists its words by corpus frequency."""
+        return self._words[:limit]
 
     def fingerprint(self) -> str:
         return f"glove-kumo:6B-{self.dim}d:{self.version}"

@@ -1,6 +1,7 @@
 """Text word-vector files: fastText / word2vec ``.vec`` (header line "N DIM") and GloVe ``.txt`` (no header)."""
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 from typing import BinaryIO, Iterable
@@ -75,6 +76,10 @@ class VecFileVectors(WordVectors):
     def words(self) -> list[str]:
         """The stored words, in file order."""
         return list(self._index)
+
+    def frequent_words(self, limit: int) -> list[str]:
+        """The first ``limit`` stored words (fastText and GloVe files list words by frequency)."""
+        return list(itertools.islice(self._index, limit))
 
     @property
     def matrix(self) -> np.ndarray:

