@@ -79,3 +79,23 @@ def test_finetune_stage_starts_from_head_and_unfreezes_backbone(tmp_path: Path, 
     assert opt.param_groups[1]["lr"] == pytest.approx(opt.param_groups[0]["lr"] * 0.1, rel=1e-6)
     changed = [k for k in frozen if not torch.equal(cli.model.backbone.state_dict()[k], fresh[k])]
     assert len(changed) > len(frozen) // 2
+
+
+def test_corrupt_and_non_image_files_are_skipped_and_counted(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    from datamodules.devise import ImageWordVectorDataModule
+    from datamodules.images.sources import DemoImagesSource
+
+    source = DemoImagesSource(str(tmp_path / "images"), images_per_class=3, valid_per_class=2, size=64)
+    source.prepare(tmp_path)
+    car = tmp_path / "images" / "train" / "car"
+    good = (car / "0000.png").read_bytes()
+    (car / "0000.png").write_bytes(good[: len(good) // 2])  # truncated
+    (car / "notes.jpg").write_text("not an image")
+    dm = ImageWordVectorDataModule(source=source, vectors="glove-kumo", holdout=["truck"], precompute=False,
+                                   cache_dir=str(tmp_path / "cache"))
+    with caplog.at_level("WARNING"):
+        dm.prepare_data()
+    dm.setup("fit")
+    train = dm.items("train")
+    assert len(train) == 29 * 3 - 1 and all(p.name != "0000.png" or c != "car" for p, c in train)
+    assert "train: skipped 2 unreadable image files" in caplog.text
