@@ -15,6 +15,7 @@ from pytorch_lightning.loggers import TensorBoardLogger  # noqa: E402
 from datamodules.atomic import atomic_path  # noqa: E402
 from datamodules.text.dataset import PairDataset, collate_pairs  # noqa: E402
 from datamodules.text.tokenize import SpacyTokenizer  # noqa: E402
+from lightning_modules.distributed import run_dir  # noqa: E402
 from lightning_modules.nn.search import greedy_decode  # noqa: E402
 from lightning_modules.nn.seq2seq import EOS_IDX  # noqa: E402
 
@@ -69,7 +70,7 @@ class AttentionPlotter(pl.Callback):
     def _plot_all(self, trainer, pl_module, batch, out) -> None:
         settings = pl_module.vocab_state["settings"]
         tok = SpacyTokenizer(settings["src_lang"], settings["lowercase"])
-        out_dir = Path(trainer.log_dir or trainer.default_root_dir) / "attention"
+        out_dir = run_dir(trainer) / "attention"
         out_dir.mkdir(parents=True, exist_ok=True)
         for k, (text, n_src) in enumerate(zip(batch["src_text"], batch["src_lens"].tolist())):
             rows = out.tokens[k].tolist()

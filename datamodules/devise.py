@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytorch_lightning as pl
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
 
 from datamodules.atomic import atomic_pickle
 from datamodules.images.class_vectors import ClassVectors
@@ -136,7 +136,7 @@ class ImageWordVectorDataModule(pl.LightningDataModule):
     def feature_dim(self) -> int:
         feats = self._load()["features"]
         if feats is not None:
-            return int(np.load(feats["train"][0], mmap_mode="r").shape[1])
+            return int(np.load(self._feature_files("train")[0], mmap_mode="r").shape[1])
         import timm
         return int(timm.create_model(self.backbone, pretrained=False, num_classes=0).num_features)
 
@@ -158,21 +158,40 @@ class ImageWordVectorDataModule(pl.LightningDataModule):
         """``[(path, class_id), ...]`` of ``"train"`` or ``"valid"``."""
         return self._load()[split]
 
+    def _feature_files(self, split: str) -> list[Path]:
+        """The split's feature files, found in ``cache_dir`` (so a moved or copied cache folder still works)."""
+        return [self.cache_dir / Path(p).name for p in self._load()["features"][split]]
+
     # ---- loaders -----------------------------------------------------------------------------------------------
     def _dataset(self, split: str) -> Dataset:
         st = self._load()
         idx = {c: i for i, c in enumerate(st["classes"].wnids)}
         if st["features"] is not None:
-            return FeatureDataset(st["features"][split], labels(st[split], idx))
+            return FeatureDataset(self._feature_files(split), labels(st[split], idx))
         return ImageDataset(st[split], idx, transforms_for(self.backbone, self.backbone_weights, split == "train"))
 
+    def _rank_info(self) -> tuple[int, int]:
+        trainer = self.trainer
+        return (trainer.world_size, trainer.global_rank) if trainer is not None else (1, 0)
+
     def train_dataloader(self) -> DataLoader:
-        ds = self._dataset("train")  # drop a last batch of one: the head has BatchNorm
+        ds = self._dataset("train")
+        world, rank = self._rank_info()
+        if world > 1:  # every image once per epoch across ranks (a few repeated to even the shards)
+            sampler = DistributedSampler(ds, world, rank, shuffle=True, seed=self.seed)
+            return DataLoader(ds, batch_size=self.batch_size, sampler=sampler, drop_last=True,
+                              num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
+        # drop a last batch of one: the head has BatchNorm
         return DataLoader(ds, batch_size=self.batch_size, shuffle=True, drop_last=len(ds) % self.batch_size == 1,
                           num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
 
     def _eval_loader(self) -> DataLoader:
-        return DataLoader(WithIndex(self._dataset("valid")), batch_size=self.batch_size, num_workers=self.num_workers)
+        """Each rank evaluates every ``world``-th image; outputs carry dataset indices, so metrics count each
+        image once."""
+        ds = WithIndex(self._dataset("valid"))
+        world, rank = self._rank_info()
+        subset = ds if world == 1 else Subset(ds, range(rank, len(ds), world))
+        return DataLoader(subset, batch_size=self.batch_size, num_workers=self.num_workers)
 
     def val_dataloader(self) -> DataLoader:
         return self._eval_loader()

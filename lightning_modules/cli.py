@@ -75,7 +75,10 @@ def cli_main(args: list[str] | None = None) -> LessonCLI | None:
     try:
         return LessonCLI(subclass_mode_model=True, subclass_mode_data=True, seed_everything_default=0,
                          trainer_defaults={"callbacks": [LearningRateMonitor(logging_interval="step"),
-                                                         RichProgressBar(leave=True)]},
+                                                         RichProgressBar(leave=True)],
+                                           # both DataModules shard by rank themselves (length-grouped batches
+                                           # kept, no padding duplicates); Lightning's wrapper would undo that
+                                           "use_distributed_sampler": False},
                          save_config_kwargs={"overwrite": True}, args=args)
     except UserInputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from datamodules.errors import UserInputError
 from lightning_modules.devise_report import ReportBuilder, write_devise_report
-from lightning_modules.distributed import gather_lists
+from lightning_modules.distributed import gather_lists, run_dir
 from lightning_modules.lr_schedule import one_cycle_factor
 from lightning_modules.nn.backbone import create_backbone
 from lightning_modules.nn.devise_head import DeviseHead
@@ -163,7 +163,7 @@ class DeviseModule(pl.LightningModule):
             items = [dm.items("valid")[r[0]] for r in rows]
             builder = ReportBuilder(self.class_state, [str(p) for p, _ in items], [c for _, c in items],
                                     np.stack([r[4] for r in rows]))
-            paths = write_devise_report(self.trainer.log_dir or self.trainer.default_root_dir, self.test_results,
+            paths = write_devise_report(run_dir(self.trainer), self.test_results,
                                         builder)
             log.info("DeViSE report: %s", ", ".join(map(str, paths)))
 

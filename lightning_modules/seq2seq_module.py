@@ -13,7 +13,7 @@ from datamodules.atomic import atomic_write_text
 from datamodules.text.detok import detokenize
 from datamodules.text.vocab import Vocab
 from lightning_modules.bleu_report import corpus_scores, write_bleu_report
-from lightning_modules.distributed import gather_lists
+from lightning_modules.distributed import gather_lists, run_dir
 from lightning_modules.lr_schedule import one_cycle_factor
 from lightning_modules.nn.loss import seq2seq_loss
 from lightning_modules.nn.search import beam_search, greedy_decode
@@ -165,7 +165,7 @@ class Seq2SeqModule(pl.LightningModule):
             step = max(1, len(rows) // self.hparams.n_report_samples)
             samples = [{"source": r[1], "reference": r[2], **{n: r[c] for n, c in names.items()}}
                        for r in rows[::step][: self.hparams.n_report_samples]]
-            log_dir = self.trainer.log_dir or self.trainer.default_root_dir
+            log_dir = run_dir(self.trainer)
             paths = write_bleu_report(log_dir, results, samples)
             log.info("BLEU report: %s", ", ".join(map(str, paths)))
 
@@ -182,7 +182,7 @@ class Seq2SeqModule(pl.LightningModule):
         rows = sorted(dict((r[0], r) for r in gather_lists(self._outputs)).values())
         self._outputs = []
         if rows and self.trainer.is_global_zero:
-            path = Path(self.trainer.log_dir or self.trainer.default_root_dir) / "predictions.tsv"
+            path = run_dir(self.trainer) / "predictions.tsv"
             atomic_write_text(path, "source\ttranslation\n" + "".join(f"{r[1]}\t{r[2]}\n" for r in rows))
             log.info("predictions: %s", path)
 

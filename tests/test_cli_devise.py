@@ -99,3 +99,12 @@ def test_corrupt_and_non_image_files_are_skipped_and_counted(tmp_path: Path, cap
     train = dm.items("train")
     assert len(train) == 29 * 3 - 1 and all(p.name != "0000.png" or c != "car" for p, c in train)
     assert "train: skipped 2 unreadable image files" in caplog.text
+
+
+def test_bf16_mixed_on_cpu_trains_with_finite_loss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = str(ROOT / "configs" / "devise" / "demo.yaml")
+    cli = cli_main(["fit", "-c", cfg, *_tiny(tmp_path), "--trainer.precision", "bf16-mixed", "--trainer.max_epochs",
+                    "2", "--trainer.logger", "false", "--data.precompute", "false", "--trainer.limit_train_batches",
+                    "3", "--trainer.limit_val_batches", "1"])
+    assert cli.trainer.precision == "bf16-mixed" and torch.isfinite(cli.trainer.callback_metrics["train/loss"])

@@ -112,3 +112,14 @@ def test_teacher_forcing_schedule_survives_resume(tmp_path: Path, monkeypatch: p
     resumed = _run(["fit", *_demo_args(tmp_path, "--trainer.max_epochs", "4", *tf), "--ckpt_path", "last"])
     assert resumed.trainer.current_epoch == 4
     assert _teacher_forcing_by_epoch(Path(resumed.trainer.loggers[1].log_dir) / "metrics.csv") == {2: 0.5, 3: 0.25}
+
+
+def test_bf16_mixed_on_cpu_trains_with_finite_loss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = ROOT / "configs" / "translate" / "demo.yaml"
+    cli = _run(["fit", "-c", str(cfg), "--trainer.precision", "bf16-mixed", "--trainer.max_epochs", "1",
+                "--trainer.limit_train_batches", "3", "--trainer.limit_val_batches", "1", "--trainer.logger", "false",
+                "--trainer.default_root_dir", str(tmp_path), "--checkpoint.dirpath", str(tmp_path / "ckpt"),
+                *_data_overrides(cfg, tmp_path)])
+    loss = cli.trainer.callback_metrics["train/loss"]
+    assert cli.trainer.precision == "bf16-mixed" and torch.isfinite(loss)

@@ -71,12 +71,14 @@ class SortishBatchSampler(Sampler[list[int]]):
 class SortedBatchSampler(Sampler[list[int]]):
     """Evaluation batches sorted by length, longest first, the same every time; no padding duplicates.
 
-    With ``num_replicas > 1`` rank ``r`` takes batches ``r, r + n, ...``; ranks may get one batch fewer than others.
+    With ``num_replicas > 1`` rank ``r`` takes batches ``r, r + n, ...``; ranks may get one batch fewer than others,
+    and batches shrink when there are fewer of them than ranks, so that no rank is left without one.
     """
 
     def __init__(self, lengths: Sequence[int], batch_size: int, num_replicas: int = 1, rank: int = 0) -> None:
         order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
-        self.batches = _chunks(order, batch_size)[rank::num_replicas]
+        size = min(batch_size, max(1, math.ceil(len(order) / num_replicas)))
+        self.batches = _chunks(order, size)[rank::num_replicas]
 
     def __iter__(self) -> Iterator[list[int]]:
         return iter(self.batches)
