@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from pathlib import Path
 from typing import Sequence
 
@@ -89,6 +90,9 @@ def precompute(items: list[Item], class_to_idx: dict[str, int], backbone_name: s
         path = cache_dir / f"features-{key[:20]}.npy"
         if not path.is_file():
             backbone = backbone or create_backbone(backbone_name, weights)
+            # timm's augmentations draw from Python's `random`, torchvision's from torch: seed both per view so the
+            # cached views do not depend on what ran before in the process
+            random.seed(seed + 7919 * view)
             torch.manual_seed(seed + 7919 * view)
             precompute_features(backbone, ImageDataset(items, class_to_idx, transform), path)
         paths.append(path)
