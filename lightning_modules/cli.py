@@ -83,3 +83,9 @@ def cli_main(args: list[str] | None = None) -> LessonCLI | None:
     except UserInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    except FileNotFoundError as exc:  # Lightning's own message for a --ckpt_path that does not exist
+        if "checkpoint" not in str(exc).lower():
+            raise
+        print(f"error: {exc}: pass an existing .ckpt (e.g. runs/<experiment>/checkpoints/last.ckpt), or `last` "
+              "to resume the newest one", file=sys.stderr)
+        raise SystemExit(2) from None

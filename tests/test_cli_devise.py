@@ -108,3 +108,12 @@ def test_bf16_mixed_on_cpu_trains_with_finite_loss(tmp_path: Path, monkeypatch: 
                     "2", "--trainer.logger", "false", "--data.precompute", "false", "--trainer.limit_train_batches",
                     "3", "--trainer.limit_val_batches", "1"])
     assert cli.trainer.precision == "bf16-mixed" and torch.isfinite(cli.trainer.callback_metrics["train/loss"])
+
+
+def test_missing_ckpt_path_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    cfg = str(ROOT / "configs" / "devise" / "demo.yaml")
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["test", "-c", cfg, *_tiny(tmp_path), "--ckpt_path", str(tmp_path / "nope.ckpt")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "nope.ckpt" in err and "Traceback" not in err
