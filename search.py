@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from datamodules.errors import UserInputError
+from datamodules.errors import UserInputError, exit_status
 from datamodules.images.prepare import transforms_for
 from datamodules.text.source_base import file_stamp
 from datamodules.vectors import load_vectors
@@ -139,12 +139,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
-    try:
-        print(run(args))
-    except UserInputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return exit_status(lambda: print(run(args)))
 
 
 if __name__ == "__main__":

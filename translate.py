@@ -17,7 +17,7 @@ from typing import Iterable
 import torch
 
 from datamodules.atomic import atomic_write_text
-from datamodules.errors import UserInputError
+from datamodules.errors import UserInputError, exit_status
 from datamodules.text.tokenize import SpacyTokenizer
 from datamodules.text.vocab import PAD_IDX, Vocab
 from lightning_modules.seq2seq_module import CKPT_KEY, Seq2SeqModule
@@ -86,23 +86,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
-    try:
-        translator = Translator(load_translator(args.ckpt, args.device), args.beam, args.batch_size)
-        if args.input:
-            if not Path(args.input).is_file():
-                raise UserInputError(f"input file {args.input} not found: pass a text file with one French sentence per line")
-            lines = Path(args.input).read_text(encoding="utf-8", errors="replace").splitlines()
-        else:
-            lines = sys.stdin.read().splitlines()
-        result = "".join(t + "\n" for t in translator.translate(lines))
-        if args.output:
-            atomic_write_text(args.output, result)
-        else:
-            sys.stdout.write(result)
-    except UserInputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return exit_status(lambda: run(args))
+
+
+def run(args: argparse.Namespace) -> None:
+    """Translate ``--input`` (or stdin) into ``--output`` (or stdout), one line for each line."""
+    translator = Translator(load_translator(args.ckpt, args.device), args.beam, args.batch_size)
+    if args.input:
+        if not Path(args.input).is_file():
+            raise UserInputError(f"input file {args.input} not found: pass a text file with one French sentence per line")
+        lines = Path(args.input).read_text(encoding="utf-8", errors="replace").splitlines()
+    else:
+        lines = sys.stdin.read().splitlines()
+    result = "".join(t + "\n" for t in translator.translate(lines))
+    if args.output:
+        atomic_write_text(args.output, result)
+    else:
+        sys.stdout.write(result)
 
 
 if __name__ == "__main__":

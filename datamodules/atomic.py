@@ -10,7 +10,7 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 
 @contextlib.contextmanager
@@ -57,3 +57,11 @@ def atomic_pickle(target: str | os.PathLike, obj: Any) -> None:
     """Pickle ``obj`` to ``target`` atomically."""
     with atomic_open(target, "wb") as handle:
         pickle.dump(obj, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_pickle(path: str | os.PathLike, make: Callable[[], None]) -> Any:
+    """Unpickle ``path``, first calling ``make()`` (which writes it, e.g. ``prepare_data``) when it is missing."""
+    if not Path(path).exists():
+        make()
+    with open(path, "rb") as handle:
+        return pickle.load(handle)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +11,13 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
 
-from datamodules.atomic import atomic_pickle
+from datamodules.atomic import atomic_pickle, load_pickle
 from datamodules.images.class_vectors import ClassVectors
 from datamodules.images.image_dataset import ImageDataset
 from datamodules.images.prepare import build_classes, checked_items, labels, precompute, transforms_for
 from datamodules.images.sources import DemoImagesSource, ImageSource
 from datamodules.text.source_base import file_stamp
+from lightning_modules.distributed import world_and_rank
 
 log = logging.getLogger(__name__)
 CACHE_VERSION = 1
@@ -118,10 +118,7 @@ class ImageWordVectorDataModule(pl.LightningDataModule):
 
     def _load(self) -> dict:
         if self._state is None:
-            if not self.state_path.exists():
-                self.prepare_data()
-            with open(self.state_path, "rb") as fh:
-                self._state = pickle.load(fh)
+            self._state = load_pickle(self.state_path, self.prepare_data)
         return self._state
 
     def setup(self, stage: str | None = None) -> None:
@@ -170,13 +167,9 @@ class ImageWordVectorDataModule(pl.LightningDataModule):
             return FeatureDataset(self._feature_files(split), labels(st[split], idx))
         return ImageDataset(st[split], idx, transforms_for(self.backbone, self.backbone_weights, split == "train"))
 
-    def _rank_info(self) -> tuple[int, int]:
-        trainer = self.trainer
-        return (trainer.world_size, trainer.global_rank) if trainer is not None else (1, 0)
-
     def train_dataloader(self) -> DataLoader:
         ds = self._dataset("train")
-        world, rank = self._rank_info()
+        world, rank = world_and_rank(self.trainer)
         if world > 1:  # every image once per epoch across ranks (a few repeated to even the shards)
             sampler = DistributedSampler(ds, world, rank, shuffle=True, seed=self.seed)
             return DataLoader(ds, batch_size=self.batch_size, sampler=sampler, drop_last=True,
@@ -189,7 +182,7 @@ class ImageWordVectorDataModule(pl.LightningDataModule):
         """Each rank evaluates every ``world``-th image; outputs carry dataset indices, so metrics count each
         image once."""
         ds = WithIndex(self._dataset("valid"))
-        world, rank = self._rank_info()
+        world, rank = world_and_rank(self.trainer)
         subset = ds if world == 1 else Subset(ds, range(rank, len(ds), world))
         return DataLoader(subset, batch_size=self.batch_size, num_workers=self.num_workers)
 

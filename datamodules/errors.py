@@ -6,6 +6,20 @@ catch it and print that line instead of a traceback.
 """
 from __future__ import annotations
 
+import sys
+from typing import Callable
+
 
 class UserInputError(Exception):
     """Bad input from the user: the message is one line naming the file/value and the fix."""
+
+
+def exit_status(action: Callable[[], None]) -> int:
+    """Run a command-line ``action``: 0 when it succeeds, 2 with its one-line message on stderr for a
+    ``UserInputError`` (no traceback)."""
+    try:
+        action()
+    except UserInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

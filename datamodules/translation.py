@@ -4,18 +4,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import pickle
 from pathlib import Path
 
 import numpy as np
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader
 
-from datamodules.atomic import atomic_pickle
+from datamodules.atomic import atomic_pickle, load_pickle
 from datamodules.text.dataset import PairDataset, PairSplit, collate_pairs
 from datamodules.text.prepare import TextSettings, build_corpus
 from datamodules.text.sampler import SortedBatchSampler, SortishBatchSampler
 from datamodules.text.source_base import ensure_file
+from lightning_modules.distributed import world_and_rank
 from datamodules.text.sources import EmbeddedQuestionsSource, PairSource
 from datamodules.vectors import build_embedding_matrix, load_vectors
 
@@ -98,10 +98,7 @@ class TranslationDataModule(pl.LightningDataModule):
 
     def _load(self) -> dict:
         if self._data is None:
-            if not self.cache_path.exists():
-                self.prepare_data()
-            with open(self.cache_path, "rb") as fh:
-                self._data = pickle.load(fh)
+            self._data = load_pickle(self.cache_path, self.prepare_data)
         return self._data
 
     def setup(self, stage: str | None = None) -> None:
@@ -147,20 +144,16 @@ class TranslationDataModule(pl.LightningDataModule):
         return self._load()[name]
 
     # ---- loaders -----------------------------------------------------------------------------------------------
-    def _rank_info(self) -> tuple[int, int]:
-        trainer = self.trainer
-        return (trainer.world_size, trainer.global_rank) if trainer is not None else (1, 0)
-
     def train_dataloader(self) -> DataLoader:
         split = self.split("train")
-        world, rank = self._rank_info()
+        world, rank = world_and_rank(self.trainer)
         sampler = SortishBatchSampler(split.lengths(), self.batch_size, self.chunk_factor, self.seed, world, rank)
         return DataLoader(PairDataset(split), batch_sampler=sampler, collate_fn=collate_pairs,
                           num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
 
     def _eval_loader(self) -> DataLoader:
         split = self.split("valid")
-        world, rank = self._rank_info()
+        world, rank = world_and_rank(self.trainer)
         sampler = SortedBatchSampler(split.lengths(), self.eval_batch_size, world, rank)
         return DataLoader(PairDataset(split), batch_sampler=sampler, collate_fn=collate_pairs,
                           num_workers=self.num_workers)

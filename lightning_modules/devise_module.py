@@ -160,7 +160,8 @@ class DeviseModule(pl.LightningModule):
         self.test_results = {"n_images": len(rows), "n_heldout_images": sum(r[2] for r in rows), **rates}
         dm = self.trainer.datamodule
         if self.trainer.is_global_zero and rows and dm is not None and hasattr(dm, "items"):
-            items = [dm.items("valid")[r[0]] for r in rows]
+            valid = dm.items("valid")
+            items = [valid[r[0]] for r in rows]
             builder = ReportBuilder(self.class_state, [str(p) for p, _ in items], [c for _, c in items],
                                     np.stack([r[4] for r in rows]))
             paths = write_devise_report(run_dir(self.trainer), self.test_results,

@@ -43,6 +43,7 @@ class ReportBuilder:
         held = [c for c in state["holdout"] if c in self.name]
         self.held, self.seen = held, [c for c in dict.fromkeys(self.labels) if c not in set(held)]
         self.predictions = predictions
+        self.classes = class_index(state["wnids"], state["names"], state["vectors"])
         self.searcher = self._searcher(range(len(self.paths)))
         unseen = [i for i, c in enumerate(self.labels) if c in set(held)]
         self.unseen_searcher = self._searcher(unseen) if unseen else None
@@ -50,8 +51,7 @@ class ReportBuilder:
     def _searcher(self, rows: Sequence[int]) -> DeviseSearcher:
         """Searches over the test images ``rows`` (by position)."""
         images = VectorIndex(self.predictions[list(rows)], [self.paths[i] for i in rows], kind="flat")
-        return DeviseSearcher(class_index(self.state["wnids"], self.state["names"], self.state["vectors"]),
-                              images=lambda: images,
+        return DeviseSearcher(self.classes, images=lambda: images,
                               image_labels={p: self.name[c] for p, c in zip(self.paths, self.labels)})
 
     def label_examples(self, n: int = 4) -> list[dict]:

@@ -25,3 +25,8 @@ def run_dir(trainer) -> Path:
     logger = trainer.loggers[0]
     folder = logger.log_dir if isinstance(logger, (TensorBoardLogger, CSVLogger)) else logger.save_dir
     return Path(folder or trainer.default_root_dir)
+
+
+def world_and_rank(trainer) -> tuple[int, int]:
+    """``(world_size, global_rank)`` of the trainer's processes; ``(1, 0)`` without a trainer."""
+    return (trainer.world_size, trainer.global_rank) if trainer is not None else (1, 0)

@@ -20,7 +20,7 @@ from datamodules.errors import UserInputError
 from datamodules.images.image_dataset import ImageDataset, check_images
 from datamodules.images.image_lists import is_image_file
 from datamodules.vectors.base import short_hash
-from lightning_modules.search.vector_index import Kind, VectorIndex
+from lightning_modules.search.vector_index import Kind, VectorIndex, cached_index
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +74,12 @@ def collection_index(embedder: ImageEmbedder, paths: Sequence[Path], model_key: 
     if not paths:
         raise UserInputError("the image collection is empty: give a folder of images with --images")
     key = short_hash(model_key, _files_stamp(paths), kind, length=16)
-    folder = Path(cache_dir) / f"images-{key}"
-    if folder.exists():
-        try:
-            index = VectorIndex.load(folder)
-            if index.meta.get("key") == key:
-                return index
-        except UserInputError as error:
-            log.warning("rebuilding the image index: %s", error)
-    readable = embedder.readable(paths)
-    if not readable:
-        raise UserInputError(f"none of the {len(paths)} collection images could be read: check the image folder")
-    log.info("embedding %d images for the image index", len(readable))
-    index = VectorIndex(embedder.embed(readable), [str(p) for p in readable], kind=kind, meta={"key": key})
-    index.save(folder)
-    return index
+
+    def build() -> VectorIndex:
+        readable = embedder.readable(paths)
+        if not readable:
+            raise UserInputError(f"none of the {len(paths)} collection images could be read: check the image folder")
+        log.info("embedding %d images for the image index", len(readable))
+        return VectorIndex(embedder.embed(readable), [str(p) for p in readable], kind=kind)
+
+    return cached_index(Path(cache_dir) / f"images-{key}", key, build, "image")

@@ -59,12 +59,13 @@ class DeviseSearcher:
         return factory()
 
     def _image_vectors(self, paths: Sequence[str | Path]) -> tuple[list[Path], np.ndarray]:
-        embedder = self._need(self.embedder and (lambda: self.embedder), "a model to embed images")
-        readable = embedder.readable(paths)
+        if self.embedder is None:
+            raise UserInputError("this search needs a model to embed images, which was not given")
+        readable = self.embedder.readable(paths)
         if not readable:
             raise UserInputError(f"none of the query images {[str(p) for p in paths][:3]} exists or can be read: "
                                  "give paths to JPEG/PNG files")
-        return readable, embedder.embed(readable)
+        return readable, self.embedder.embed(readable)
 
     # ---- image → label ----------------------------------------------------------------------------------------
     def labels_for_vectors(self, vectors: np.ndarray, k: int) -> list[tuple[list[Hit], list[Hit]]]:

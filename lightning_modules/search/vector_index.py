@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import faiss
 import numpy as np
@@ -22,6 +23,7 @@ import numpy as np
 from datamodules.atomic import atomic_open, atomic_path, atomic_write_json
 from datamodules.errors import UserInputError
 
+log = logging.getLogger(__name__)
 Kind = Literal["flat", "hnsw"]
 INDEX_FILE, IDS_FILE, MANIFEST_FILE = "index.faiss", "ids.json", "manifest.json"
 FORMAT_VERSION = 1
@@ -181,6 +183,25 @@ class VectorIndex:
         self._set(index, ids, manifest["kind"], manifest["hnsw_m"], manifest["ef_search"], manifest["meta"],
                   manifest["fingerprint"])
         return self
+
+
+def cached_index(folder: Path, key: str, build: Callable[[], "VectorIndex"], what: str) -> "VectorIndex":
+    """The index saved in ``folder`` when its ``meta["key"]`` is ``key``; otherwise (missing, damaged, or built
+    from other inputs) ``build()``, tagged with ``key``, saved there and returned. Rebuilds are logged."""
+    folder = Path(folder)
+    if folder.exists():
+        try:
+            index = VectorIndex.load(folder)
+            if index.meta.get("key") == key:
+                return index
+            log.warning("%s was built from other inputs; rebuilding the %s index", folder, what)
+        except UserInputError as error:
+            log.warning("rebuilding the %s index: %s", what, error)
+    index = build()
+    index.meta["key"] = key
+    index.save(folder)
+    log.info("%s index saved to %s", what, folder)
+    return index
 
 
 def _kind_label(kind: str, hnsw_m: int) -> str:

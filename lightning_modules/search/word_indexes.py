@@ -19,7 +19,7 @@ from datamodules.images.class_vectors import build_class_vectors, name_forms, na
 from datamodules.text.source_base import file_stamp
 from datamodules.vectors import load_vectors
 from datamodules.vectors.base import WordVectors, short_hash
-from lightning_modules.search.vector_index import Kind, VectorIndex
+from lightning_modules.search.vector_index import Kind, VectorIndex, cached_index
 
 log = logging.getLogger(__name__)
 VOCAB_SPEC = re.compile(r"^vocab:(\d+)$")
@@ -75,20 +75,7 @@ def noun_index(nouns: str, spec: str, cache_dir: str | Path, kind: Kind = "flat"
     """The noun index from the cache when it was built from the same inputs, otherwise built and saved."""
     stamp = file_stamp(Path(nouns)) if Path(nouns).is_file() else nouns
     key = short_hash(stamp, _vectors_stamp(spec), kind, length=16)
-    folder = Path(cache_dir) / f"nouns-{key}"
-    if folder.exists():
-        try:
-            index = VectorIndex.load(folder)
-            if index.meta.get("key") == key:
-                return index
-            log.warning("%s was built from other inputs; rebuilding it", folder)
-        except UserInputError as error:
-            log.warning("rebuilding the noun index: %s", error)
-    index = build_noun_index(nouns, spec, kind)
-    index.meta["key"] = key
-    index.save(folder)
-    log.info("noun index saved to %s", folder)
-    return index
+    return cached_index(Path(cache_dir) / f"nouns-{key}", key, lambda: build_noun_index(nouns, spec, kind), "noun")
 
 
 def text_query_vector(words: Sequence[str], vectors: WordVectors) -> tuple[np.ndarray, list[str]]:
