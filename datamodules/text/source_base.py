@@ -63,6 +63,11 @@ def file_stamp(path: Path) -> str:
     return f"{path.resolve()}:{info.st_size}:{info.st_mtime_ns}"
 
 
+def file_or_download_stamp(path: str, url: str | None, sha256: str | None) -> str:
+    """The file's stamp when it exists, else the download it will come from (url and checksum), for cache keys."""
+    return file_stamp(Path(path)) if Path(path).is_file() else f"url={url}|sha256={sha256}"
+
+
 def url_file_name(url: str, default: str = "download") -> str:
     """The last path component of ``url`` (unquoted), or ``default`` when it has none."""
     name = urllib.parse.unquote(urllib.parse.urlparse(url).path.rstrip("/").rsplit("/", 1)[-1])

@@ -16,7 +16,7 @@ from pathlib import Path
 from datamodules.errors import UserInputError
 from datamodules.text.filters import FilterMode, check_filter_mode, filter_pair
 from datamodules.text.gigafren import extract_question_pairs, read_tsv_pairs
-from datamodules.text.source_base import PairSource, ensure_file, fetch, file_stamp
+from datamodules.text.source_base import PairSource, ensure_file, fetch, file_or_download_stamp, file_stamp
 
 __all__ = ["PairSource", "GigaFrenSource", "CsvPairSource", "TatoebaSource", "EmbeddedQuestionsSource"]
 
@@ -146,7 +146,7 @@ class CsvPairSource(PairSource):
 
     def fingerprint(self) -> str:
         """The file (path, size, mtime) and filter; the url/sha256 while the file is not there yet."""
-        data = file_stamp(Path(self.path)) if Path(self.path).is_file() else f"url={self.url}|sha256={self.sha256}"
+        data = file_or_download_stamp(self.path, self.url, self.sha256)
         return f"CsvPairSource|filter={self.filter}|{data}"
 
     def describe(self) -> str:
@@ -206,7 +206,7 @@ class TatoebaSource(PairSource):
 
     def fingerprint(self) -> str:
         """The file (path, size, mtime) and filter; the url/sha256 while the file is not there yet."""
-        data = file_stamp(Path(self.path)) if Path(self.path).is_file() else f"url={self.url}|sha256={self.sha256}"
+        data = file_or_download_stamp(self.path, self.url, self.sha256)
         return f"TatoebaSource|filter={self.filter}|{data}"
 
     def describe(self) -> str:
