@@ -16,7 +16,8 @@ class BackboneUnfreeze(BaseFinetuning):
     unfreeze it at epoch ``unfreeze_at_epoch``, adding it to the optimizer with ``lr_factor`` × the head's current
     learning rate. A step-wise ``LambdaLR`` (the one-cycle schedule) is extended so the backbone follows the same
     curve, scaled. On resume the stage is restored: Lightning's ``BaseFinetuning`` state puts the parameter group
-    back, and a run resumed past the unfreezing epoch unfreezes at once.
+    back, and a run resumed past the unfreezing epoch
+    (at an epoch boundary or mid-epoch) unfreezes before its first batch.
 
     Does nothing (one log line) when the module trains on precomputed features, i.e. has no backbone.
     """
@@ -39,6 +40,10 @@ class BackboneUnfreeze(BaseFinetuning):
     def frozen(self, pl_module: pl.LightningModule) -> bool:
         backbone = self._backbone(pl_module)
         return backbone is not None and not any(p.requires_grad for p in backbone.parameters())
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # a run resumed mid-epoch past the unfreezing epoch gets no epoch-start hook before its first batch
+        self.finetune_function(pl_module, trainer.current_epoch, trainer.optimizers[0])
 
     def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch, batch_idx: int) -> None:
         if self.frozen(pl_module):  # Lightning puts the whole model back in train mode after each validation

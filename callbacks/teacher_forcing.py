@@ -10,10 +10,10 @@ class TeacherForcingScheduler(pl.Callback):
     """Set ``pl_module.teacher_forcing`` from the training progress.
 
     The probability falls linearly from ``start`` at epoch 0 to ``end`` at epoch ``decay_epochs`` and stays there
-    (``unit="epoch"``, the lesson's schedule, set at each epoch start). With ``unit="step"`` the same ramp runs over
-    ``decay_steps`` optimizer steps instead, set before every batch — for runs bounded by time rather than epochs.
-    It is computed from ``trainer.current_epoch`` / ``trainer.global_step`` alone, so a resumed run gets the right
-    value without any saved state. Validation and test never use teacher forcing (they decode greedily).
+    (``unit="epoch"``, the lesson's schedule). With ``unit="step"`` the same ramp runs over ``decay_steps``
+    optimizer steps instead — for runs bounded by time rather than epochs. It is set before every batch from
+    ``trainer.current_epoch`` / ``trainer.global_step`` alone, so a run resumed mid-epoch gets the right value
+    without any saved state. Validation and test never use teacher forcing (they decode greedily).
     """
 
     def __init__(self, start: float = 1.0, end: float = 0.0, decay_epochs: int = 10,
@@ -29,10 +29,7 @@ class TeacherForcingScheduler(pl.Callback):
         frac = min(progress, span) / span
         return self.start + (self.end - self.start) * frac
 
-    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if self.unit == "epoch":
-            pl_module.teacher_forcing = self.probability(trainer.current_epoch)
-
     def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch, batch_idx: int) -> None:
-        if self.unit == "step":
-            pl_module.teacher_forcing = self.probability(trainer.global_step)
+        # set before every batch, not only at epoch start: a run resumed mid-epoch gets no epoch-start hook
+        progress = trainer.current_epoch if self.unit == "epoch" else trainer.global_step
+        pl_module.teacher_forcing = self.probability(progress)

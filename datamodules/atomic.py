@@ -12,21 +12,30 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
+from datamodules.errors import write_failure
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it is renamed to ``target``, on error removed."""
+    """Yield a temporary path beside ``target``; on success it is renamed to ``target``, on error removed.
+
+    A write that fails for lack of permission or space raises ``UserInputError`` naming ``target``."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600; written files should read like any other
-    tmp_path = Path(tmp)
+    tmp_path: Path | None = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        tmp_path = Path(tmp)
+        os.chmod(tmp_path, 0o644)  # mkstemp makes 0600; written files should read like any other
         yield tmp_path
         os.replace(tmp_path, target)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp_path is not None:
+            tmp_path.unlink(missing_ok=True)
+        failure = write_failure(exc, target) if isinstance(exc, OSError) else None
+        if failure is not None:
+            raise failure from None
         raise
 
 
@@ -59,9 +68,10 @@ def atomic_pickle(target: str | os.PathLike, obj: Any) -> None:
         pickle.dump(obj, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def load_pickle(path: str | os.PathLike, make: Callable[[], None]) -> Any:
-    """Unpickle ``path``, first calling ``make()`` (which writes it, e.g. ``prepare_data``) when it is missing."""
-    if not Path(path).exists():
+def load_pickle(path: Callable[[], str | os.PathLike], make: Callable[[], None]) -> Any:
+    """Unpickle the file ``path()`` names, first calling ``make()`` (which writes it, e.g. ``prepare_data``) when it
+    is missing. ``path`` is asked again after ``make()``: a cache key may change once a download has arrived."""
+    if not Path(path()).exists():
         make()
-    with open(path, "rb") as handle:
+    with open(path(), "rb") as handle:
         return pickle.load(handle)

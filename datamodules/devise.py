@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytorch_lightning as pl
 import torch
-from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
+from torch.utils.data import BatchSampler, DataLoader, Dataset, DistributedSampler, Subset
 
 from datamodules.atomic import atomic_pickle, load_pickle
+from datamodules.resume import ResumableTrainData
+from lightning_modules.rng import preserved_rng
 from datamodules.images.class_vectors import ClassVectors
 from datamodules.images.image_dataset import ImageDataset
 from datamodules.images.prepare import build_classes, checked_items, labels, precompute, transforms_for
@@ -52,7 +54,7 @@ class WithIndex(Dataset):
         return (*self.dataset[i], i)
 
 
-class ImageWordVectorDataModule(pl.LightningDataModule):
+class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
     """DeViSE data: images → class ids → word vectors of the class names; optional zero-shot hold-out.
 
     ``prepare_data`` checks every image (unreadable ones are skipped and counted), maps each class to the vector of
@@ -96,6 +98,11 @@ class ImageWordVectorDataModule(pl.LightningDataModule):
         return self.cache_dir / f"devise-{self.cache_key()}.pkl"
 
     def prepare_data(self) -> None:
+        """Fetch/check the images, choose classes and hold-outs, cache backbone features (when precomputing)."""
+        with preserved_rng():  # runs on one process only, and only without a cache: must not move the seeds
+            self._prepare()
+
+    def _prepare(self) -> None:
         self.source.prepare(self.cache_dir)
         if self.state_path.exists():
             return
@@ -118,7 +125,7 @@ class ImageWordVectorDataModule(pl.LightningDataModule):
 
     def _load(self) -> dict:
         if self._state is None:
-            self._state = load_pickle(self.state_path, self.prepare_data)
+            self._state = load_pickle(lambda: self.state_path, self.prepare_data)
         return self._state
 
     def setup(self, stage: str | None = None) -> None:
@@ -168,15 +175,16 @@ class ImageWordVectorDataModule(pl.LightningDataModule):
         return ImageDataset(st[split], idx, transforms_for(self.backbone, self.backbone_weights, split == "train"))
 
     def train_dataloader(self) -> DataLoader:
+        """Shuffled by ``(seed, epoch)``; under DDP every image once per epoch across ranks (a few repeated to even
+        the shards). A last batch of one is dropped (the head has BatchNorm), under DDP any short last batch."""
         ds = self._dataset("train")
         world, rank = world_and_rank(self.trainer)
-        if world > 1:  # every image once per epoch across ranks (a few repeated to even the shards)
-            sampler = DistributedSampler(ds, world, rank, shuffle=True, seed=self.seed)
-            return DataLoader(ds, batch_size=self.batch_size, sampler=sampler, drop_last=True,
-                              num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
-        # drop a last batch of one: the head has BatchNorm
-        return DataLoader(ds, batch_size=self.batch_size, shuffle=True, drop_last=len(ds) % self.batch_size == 1,
-                          num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
+        sampler = DistributedSampler(ds, world, rank, shuffle=True, seed=self.seed)
+        drop_last = world > 1 or len(sampler) % self.batch_size == 1
+        batches = self.resumable(BatchSampler(sampler, self.batch_size, drop_last=drop_last))
+        # own generator: building the iterator leaves the global RNG untouched
+        return DataLoader(ds, batch_sampler=batches, num_workers=self.num_workers,
+                          persistent_workers=self.num_workers > 0, generator=torch.Generator().manual_seed(self.seed))
 
     def _eval_loader(self) -> DataLoader:
         """Each rank evaluates every ``world``-th image; outputs carry dataset indices, so metrics count each

@@ -6,20 +6,43 @@ catch it and print that line instead of a traceback.
 """
 from __future__ import annotations
 
+import errno
+import os
 import sys
-from typing import Callable
+from typing import Callable, Optional
 
 
 class UserInputError(Exception):
     """Bad input from the user: the message is one line naming the file/value and the fix."""
 
 
+# errors that mean "this place cannot be written": no permission, read-only file system, disk or quota full
+_WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+
+
+def write_failure(exc: OSError, target: Optional[str | os.PathLike] = None) -> Optional[UserInputError]:
+    """The one-line ``UserInputError`` for a failed write (``target`` or the exception's file), or None when
+    ``exc`` is some other ``OSError``."""
+    if exc.errno not in _WRITE_ERRNOS:
+        return None
+    where = target or exc.filename or "an output file"
+    return UserInputError(f"could not write {where}: {exc.strerror}; free disk space or make its folder writable "
+                          "(or choose another: --data.cache_dir, --trainer.default_root_dir, --checkpoint.dirpath, "
+                          "--output)")
+
+
 def exit_status(action: Callable[[], None]) -> int:
     """Run a command-line ``action``: 0 when it succeeds, 2 with its one-line message on stderr for a
-    ``UserInputError`` (no traceback)."""
+    ``UserInputError`` or a failed write (no traceback)."""
     try:
         action()
     except UserInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        failure = write_failure(exc)
+        if failure is None:
+            raise
+        print(f"error: {failure}", file=sys.stderr)
         return 2
     return 0

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytorch_lightning as pl
+import torch
 from torch.utils.data import DataLoader
 
 from datamodules.atomic import atomic_pickle, load_pickle
+from datamodules.errors import UserInputError
+from datamodules.resume import ResumableTrainData
+from lightning_modules.rng import preserved_rng
 from datamodules.text.dataset import PairDataset, PairSplit, collate_pairs
 from datamodules.text.prepare import TextSettings, build_corpus
 from datamodules.text.sampler import SortedBatchSampler, SortishBatchSampler
@@ -23,7 +27,7 @@ log = logging.getLogger(__name__)
 CACHE_VERSION = 1
 
 
-class TranslationDataModule(pl.LightningDataModule):
+class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
     """(french, english) pairs → cached numericalised splits → length-grouped batches.
 
     ``prepare_data`` fetches the source, tokenises with spaCy, splits 90/10 grouped by English sentence, builds the
@@ -73,11 +77,20 @@ class TranslationDataModule(pl.LightningDataModule):
 
     def prepare_data(self) -> None:
         """Download/extract the source and build the cache file, unless a cache for these settings exists."""
+        with preserved_rng():  # runs on one process only, and only without a cache: must not move the seeds
+            self._prepare()
+
+    def _prepare(self) -> None:
         if self.cache_path.exists():
             return
         self.source.prepare(self.cache_dir)
         log.info("building the translation cache from %s", self.source.describe())
-        data = build_corpus(self.source.pairs(self.cache_dir), self.settings)
+        pairs = self.source.pairs(self.cache_dir)
+        if not pairs:
+            raise UserInputError(f"{self.source.describe()}: no sentence pairs left after reading and filtering: "
+                                 "check the files hold French/English pairs, or loosen the filter "
+                                 "(--data.source.init_args.filter none)")
+        data = build_corpus(pairs, self.settings)
         data["src_emb"] = self._embeddings(data["src_itos"], data.pop("train_src_tokens"), self.src_vectors, "fr")
         data["tgt_emb"] = self._embeddings(data["tgt_itos"], data.pop("train_tgt_tokens"), self.tgt_vectors, "en")
         atomic_pickle(self.cache_path, data)
@@ -98,7 +111,7 @@ class TranslationDataModule(pl.LightningDataModule):
 
     def _load(self) -> dict:
         if self._data is None:
-            self._data = load_pickle(self.cache_path, self.prepare_data)
+            self._data = load_pickle(lambda: self.cache_path, self.prepare_data)
         return self._data
 
     def setup(self, stage: str | None = None) -> None:
@@ -148,8 +161,10 @@ class TranslationDataModule(pl.LightningDataModule):
         split = self.split("train")
         world, rank = world_and_rank(self.trainer)
         sampler = SortishBatchSampler(split.lengths(), self.batch_size, self.chunk_factor, self.seed, world, rank)
-        return DataLoader(PairDataset(split), batch_sampler=sampler, collate_fn=collate_pairs,
-                          num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
+        # own generator: building the iterator leaves the global RNG (dropout, teacher forcing) untouched
+        return DataLoader(PairDataset(split), batch_sampler=self.resumable(sampler), collate_fn=collate_pairs,
+                          num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
+                          generator=torch.Generator().manual_seed(self.seed))
 
     def _eval_loader(self) -> DataLoader:
         split = self.split("valid")

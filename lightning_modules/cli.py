@@ -5,11 +5,15 @@ import logging
 import sys
 
 import pytorch_lightning as pl
+from lightning_fabric.plugins import CheckpointIO
 from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar, RichProgressBar
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
-from datamodules.errors import UserInputError
+from callbacks.rng_state import RngState
+from callbacks.last_checkpoint import LastCheckpoint
+from datamodules.errors import UserInputError, write_failure
+from lightning_modules.checkpoint_io import AtomicCheckpointIO
 
 # (DataModule attribute, model init argument) pairs linked at instantiation, when both sides have them.
 TRANSLATION_LINKS = (
@@ -33,15 +37,19 @@ DEVISE_LINKS = (
 class LessonCLI(LightningCLI):
     """``python train.py {fit,validate,test,predict} -c configs/<task>/<experiment>.yaml``.
 
-    Adds a ModelCheckpoint (``--checkpoint.*``: best by ``val/bleu`` plus ``last.ckpt``), a learning-rate monitor
-    and a rich progress bar to every run, and links the DataModule's data-dependent sizes into the model.
+    Adds to every run a ModelCheckpoint (``--checkpoint.*``: the best by ``val/bleu``), a ``LastCheckpoint``
+    (``--last_checkpoint.every_n_train_steps``: ``last.ckpt`` each epoch and every N steps, in the same folder),
+    random states saved in checkpoints, atomic checkpoint writes, a learning-rate monitor and a rich progress bar,
+    and links the DataModule's data-dependent sizes into the model. ``--ckpt_path last`` resumes from ``last.ckpt``,
+    mid-epoch if that is where it was written.
     """
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
-        parser.set_defaults({"checkpoint.monitor": "val/bleu", "checkpoint.mode": "max", "checkpoint.save_last": True,
+        parser.set_defaults({"checkpoint.monitor": "val/bleu", "checkpoint.mode": "max", "checkpoint.save_last": False,
                              "checkpoint.filename": "epoch{epoch:03d}-bleu{val/bleu:.2f}",
                              "checkpoint.auto_insert_metric_name": False})
+        parser.add_lightning_class_args(LastCheckpoint, "last_checkpoint")  # after "checkpoint": saves after it
         # a link whose DataModule attribute or model argument does not exist for the chosen classes is skipped by
         # jsonargparse, so one CLI serves both tasks (tests check that each task's sizes arrive)
         for src, dst in TRANSLATION_LINKS + DEVISE_LINKS:
@@ -49,18 +57,35 @@ class LessonCLI(LightningCLI):
 
     def _instantiate_trainer(self, config: dict, callbacks: list) -> pl.Trainer:
         """As LightningCLI's, but ``--trainer.enable_progress_bar false`` drops the default progress bar and
-        ``--trainer.logger false`` the default learning-rate monitor (each would refuse to run otherwise)."""
+        ``--trainer.logger false`` the default learning-rate monitor (each would refuse to run otherwise), and
+        checkpoints are written atomically unless another ``CheckpointIO`` plugin is given."""
         unwanted = (ProgressBar,) * (config.get("enable_progress_bar") is False)
         unwanted += (LearningRateMonitor,) * (config.get("logger") is False)
         defaults = self.trainer_defaults.get("callbacks", [])
         self.trainer_defaults = {**self.trainer_defaults,
                                  "callbacks": [c for c in defaults if not isinstance(c, unwanted)]}
+        plugins = config.get("plugins") or []
+        plugins = plugins if isinstance(plugins, list) else [plugins]
+        if not any(isinstance(p, CheckpointIO) for p in plugins):
+            config = {**config, "plugins": [*plugins, AtomicCheckpointIO()]}
         return super()._instantiate_trainer(config, callbacks)
+
+
+class _StderrHandler(logging.StreamHandler):
+    """A StreamHandler on whatever ``sys.stderr`` is when a record is written (it may be redirected later)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
 
 
 def _show_project_logs() -> None:
     """Send the project's INFO logs (counts of kept/skipped pairs, missing vectors, report paths) to stderr."""
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     for name in ("datamodules", "lightning_modules", "callbacks"):
         logger = logging.getLogger(name)
@@ -75,7 +100,7 @@ def cli_main(args: list[str] | None = None) -> LessonCLI | None:
     try:
         return LessonCLI(subclass_mode_model=True, subclass_mode_data=True, seed_everything_default=0,
                          trainer_defaults={"callbacks": [LearningRateMonitor(logging_interval="step"),
-                                                         RichProgressBar(leave=True)],
+                                                         RichProgressBar(leave=True), RngState()],
                                            # both DataModules shard by rank themselves (length-grouped batches
                                            # kept, no padding duplicates); Lightning's wrapper would undo that
                                            "use_distributed_sampler": False},
@@ -88,4 +113,10 @@ def cli_main(args: list[str] | None = None) -> LessonCLI | None:
             raise
         print(f"error: {exc}: pass an existing .ckpt (e.g. runs/<experiment>/checkpoints/last.ckpt), or `last` "
               "to resume the newest one", file=sys.stderr)
+        raise SystemExit(2) from None
+    except OSError as exc:  # a log folder, config copy or checkpoint that cannot be written
+        failure = write_failure(exc)
+        if failure is None:
+            raise
+        print(f"error: {failure}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from datamodules.errors import UserInputError
+from lightning_modules.checkpoint_io import check_checkpoint_fits
 from lightning_modules.devise_report import ReportBuilder, write_devise_report
 from lightning_modules.distributed import gather_lists, run_dir
 from lightning_modules.lr_schedule import one_cycle_factor
@@ -70,6 +71,7 @@ class DeviseModule(pl.LightningModule):
             checkpoint[CKPT_KEY] = state
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
+        check_checkpoint_fits(self, checkpoint, getattr(self._trainer, "ckpt_path", None))
         if checkpoint.get(CKPT_KEY):
             self.set_classes(checkpoint[CKPT_KEY])
 

@@ -13,6 +13,7 @@ from datamodules.atomic import atomic_write_text
 from datamodules.text.detok import detokenize
 from datamodules.text.vocab import Vocab
 from lightning_modules.bleu_report import corpus_scores, write_bleu_report
+from lightning_modules.checkpoint_io import check_checkpoint_fits
 from lightning_modules.distributed import gather_lists, run_dir
 from lightning_modules.lr_schedule import one_cycle_factor
 from lightning_modules.nn.loss import seq2seq_loss
@@ -77,6 +78,7 @@ class Seq2SeqModule(pl.LightningModule):
         checkpoint[CKPT_KEY] = self.vocab_state
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
+        check_checkpoint_fits(self, checkpoint, getattr(self._trainer, "ckpt_path", None))
         self.vocab_state = checkpoint.get(CKPT_KEY)
 
     # ---- text helpers ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The teacher-forcing schedule is a function of the epoch only."""
+"""The teacher-forcing schedule is a function of the epoch (or step) only."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -13,10 +13,11 @@ def test_lesson_schedule():
     assert [round(sched.probability(e), 6) for e in range(12)] == [round((10 - e) * 0.1, 6) for e in range(11)] + [0.0]
 
 
-def test_sets_module_attribute_from_epoch():
+def test_sets_module_attribute_from_epoch_before_every_batch():
+    """Before every batch, not at epoch start: a run resumed mid-epoch gets no epoch-start hook."""
     sched = TeacherForcingScheduler(decay_epochs=4)
     module = SimpleNamespace(teacher_forcing=0.123)
-    sched.on_train_epoch_start(SimpleNamespace(current_epoch=3), module)
+    sched.on_train_batch_start(SimpleNamespace(current_epoch=3, global_step=999), module, None, 17)
     assert module.teacher_forcing == pytest.approx(0.25)
 
 
@@ -28,9 +29,7 @@ def test_rejects_bad_decay():
 def test_step_unit_follows_global_step():
     sched = TeacherForcingScheduler(start=1.0, end=0.0, unit="step", decay_steps=100)
     module = SimpleNamespace(teacher_forcing=1.0)
-    sched.on_train_epoch_start(SimpleNamespace(current_epoch=5), module)
-    assert module.teacher_forcing == 1.0  # epoch hooks do nothing in step mode
-    sched.on_train_batch_start(SimpleNamespace(global_step=25), module, None, 0)
-    assert module.teacher_forcing == pytest.approx(0.75)
-    sched.on_train_batch_start(SimpleNamespace(global_step=500), module, None, 0)
+    sched.on_train_batch_start(SimpleNamespace(current_epoch=5, global_step=25), module, None, 0)
+    assert module.teacher_forcing == pytest.approx(0.75)  # the epoch does not matter in step mode
+    sched.on_train_batch_start(SimpleNamespace(current_epoch=5, global_step=500), module, None, 0)
     assert module.teacher_forcing == 0.0

@@ -19,6 +19,7 @@ from datamodules.images.transforms import make_transforms, transform_fingerprint
 from datamodules.vectors import load_vectors
 from lightning_modules.nn.backbone import create_backbone, weights_fingerprint
 from lightning_modules.nn.feature_cache import feature_cache_key, precompute_features
+from lightning_modules.rng import preserved_rng
 
 log = logging.getLogger(__name__)
 
@@ -83,19 +84,20 @@ def precompute(items: list[Item], class_to_idx: dict[str, int], backbone_name: s
     transform = transforms_for(backbone_name, weights, train)
     backbone = None
     paths = []
-    for view in range(views):
-        key = feature_cache_key(backbone_name, weights_fingerprint(weights),
-                                f"{transform_fingerprint(transform)}|view{view}|seed{seed}|train{train}",
-                                [p for p, _ in items])
-        path = cache_dir / f"features-{key[:20]}.npy"
-        if not path.is_file():
-            backbone = backbone or create_backbone(backbone_name, weights)
-            # timm's augmentations draw from Python's `random`, torchvision's from torch: seed both per view so the
-            # cached views do not depend on what ran before in the process
-            random.seed(seed + 7919 * view)
-            torch.manual_seed(seed + 7919 * view)
-            precompute_features(backbone, ImageDataset(items, class_to_idx, transform), path)
-        paths.append(path)
+    with preserved_rng():  # building the cache must not change what training draws afterwards
+        for view in range(views):
+            key = feature_cache_key(backbone_name, weights_fingerprint(weights),
+                                    f"{transform_fingerprint(transform)}|view{view}|seed{seed}|train{train}",
+                                    [p for p, _ in items])
+            path = cache_dir / f"features-{key[:20]}.npy"
+            if not path.is_file():
+                backbone = backbone or create_backbone(backbone_name, weights)
+                # timm's augmentations draw from Python's `random`, torchvision's from torch: seed both per view
+                # so the cached views do not depend on what ran before in the process
+                random.seed(seed + 7919 * view)
+                torch.manual_seed(seed + 7919 * view)
+                precompute_features(backbone, ImageDataset(items, class_to_idx, transform), path)
+            paths.append(path)
     return paths
 
 
