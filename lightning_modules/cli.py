@@ -5,6 +5,7 @@ import logging
 import sys
 
 import pytorch_lightning as pl
+import torch
 from lightning_fabric.plugins import CheckpointIO
 from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar, RichProgressBar
 from pytorch_lightning.callbacks import ModelCheckpoint
@@ -58,12 +59,16 @@ class LessonCLI(LightningCLI):
     def _instantiate_trainer(self, config: dict, callbacks: list) -> pl.Trainer:
         """As LightningCLI's, but ``--trainer.enable_progress_bar false`` drops the default progress bar and
         ``--trainer.logger false`` the default learning-rate monitor (each would refuse to run otherwise), and
-        checkpoints are written atomically unless another ``CheckpointIO`` plugin is given."""
+        checkpoints are written atomically unless another ``CheckpointIO`` plugin is given; asking for synchronised
+        batch norm without a GPU is one clear error rather than torch's traceback at the first batch."""
         unwanted = (ProgressBar,) * (config.get("enable_progress_bar") is False)
         unwanted += (LearningRateMonitor,) * (config.get("logger") is False)
         defaults = self.trainer_defaults.get("callbacks", [])
         self.trainer_defaults = {**self.trainer_defaults,
                                  "callbacks": [c for c in defaults if not isinstance(c, unwanted)]}
+        if config.get("sync_batchnorm") and not torch.cuda.is_available():
+            raise UserInputError("--trainer.sync_batchnorm needs GPUs (torch's SyncBatchNorm is CUDA-only): leave it "
+                                 "off on CPU, as configs/trainer/ddp_cpu.yaml does")
         plugins = config.get("plugins") or []
         plugins = plugins if isinstance(plugins, list) else [plugins]
         if not any(isinstance(p, CheckpointIO) for p in plugins):

