@@ -11,8 +11,8 @@ from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar, RichPr
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
-from callbacks.rng_state import RngState
 from callbacks.last_checkpoint import LastCheckpoint
+from callbacks.rng_state import RngState
 from datamodules.errors import UserInputError, write_failure
 from lightning_modules.checkpoint_io import AtomicCheckpointIO
 
