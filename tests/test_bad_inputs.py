@@ -226,15 +226,42 @@ def test_empty_and_long_lines_to_translate(translation_ckpt: Path, tmp_path: Pat
 
 
 # ---- search.py ---------------------------------------------------------------------------------------------------
-def test_search_text_with_only_unknown_words(devise_ckpt: Path, capsys):
-    line = _one_error_line(capsys, lambda: search.main(["text", "--ckpt", str(devise_ckpt), "zzqx", "qqzv"]))
+def test_search_text_with_only_unknown_words(devise_ckpt: Path, tmp_path: Path, capsys):
+    line = _one_error_line(capsys, lambda: search.main(["text", "--ckpt", str(devise_ckpt), "zzqx", "qqzv",
+                                                        "--cache-dir", str(tmp_path)]))
     assert "zzqx" in line
 
 
 def test_search_image_on_a_missing_path(devise_ckpt: Path, tmp_path: Path, capsys):
     missing = tmp_path / "nope.jpg"
-    line = _one_error_line(capsys, lambda: search.main(["image", "--ckpt", str(devise_ckpt), str(missing)]))
+    line = _one_error_line(capsys, lambda: search.main(["image", "--ckpt", str(devise_ckpt), str(missing),
+                                                        "--cache-dir", str(tmp_path)]))
     assert str(missing) in line
+
+
+def test_search_text_with_vectors_of_another_size(devise_ckpt: Path, tmp_path: Path, capsys):
+    small = write_vec(tmp_path / "small.vec", {"truck", "boat"}, 12, seed=0)
+    line = _one_error_line(capsys, lambda: search.main(["text", "--ckpt", str(devise_ckpt), "--vectors", str(small),
+                                                        "--no-nouns", "truck", "--cache-dir", str(tmp_path)]))
+    assert "small.vec" in line and "12" in line and "50" in line
+
+
+def test_missing_or_damaged_search_index_is_rebuilt(devise_ckpt: Path, tmp_path: Path, capsys, caplog):
+    image = next((devise_ckpt.parents[1] / "images" / "valid").glob("*/0000.png"))
+    argv = ["label", "--ckpt", str(devise_ckpt), str(image), "--nouns", "vocab:300", "--cache-dir",
+            str(tmp_path / "search")]
+    assert search.main(argv) == 0
+    first = capsys.readouterr().out
+    (folder,) = list((tmp_path / "search").glob("nouns-*"))
+    (folder / "index.faiss").unlink()  # missing
+    with caplog.at_level("WARNING"):
+        assert search.main(argv) == 0
+    assert capsys.readouterr().out == first and "rebuilding the noun index" in caplog.text
+    caplog.clear()
+    (folder / "index.faiss").write_bytes(b"\0" * 64)  # damaged (a stale half-written file, say)
+    with caplog.at_level("WARNING"):
+        assert search.main(argv) == 0
+    assert capsys.readouterr().out == first and "rebuilding the noun index" in caplog.text
 
 
 # ---- downloads and writes ----------------------------------------------------------------------------------------

@@ -97,7 +97,12 @@ class DeviseSearcher:
 
     def text(self, words: Sequence[str], k: int = 9) -> tuple[list[Hit], list[str]]:
         """Images nearest the mean vector of ``words``, and the words that had no vector."""
-        vector, unknown = text_query_vector(words, self._need(self._vectors, "word vectors"))
+        vectors = self._need(self._vectors, "word vectors")
+        vector, unknown = text_query_vector(words, vectors)
+        if vector.shape[-1] != self.classes.dim:
+            raise UserInputError(f"the word vectors {vectors.fingerprint()} have {vector.shape[-1]} dimensions but "
+                                 f"this model maps images to {self.classes.dim}: pass the vectors it was trained "
+                                 "with (--vectors, as the run's data.vectors)")
         return self.images_for_vector(vector, k), unknown
 
     def image(self, path: str | Path, k: int = 9) -> list[Hit]:
