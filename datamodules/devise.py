@@ -17,6 +17,7 @@ from lightning_modules.rng import preserved_rng
 from datamodules.images.class_vectors import ClassVectors
 from datamodules.images.image_dataset import ImageDataset
 from datamodules.images.prepare import build_classes, checked_items, labels, precompute, transforms_for
+from datamodules.images.seeded import EpochSeededItems
 from datamodules.images.sources import DemoImagesSource, ImageSource
 from datamodules.text.source_base import file_stamp
 from lightning_modules.distributed import world_and_rank
@@ -178,10 +179,12 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
         """Shuffled by ``(seed, epoch)``; under DDP every image once per epoch across ranks (a few repeated to even
         the shards). A last batch of one is dropped (the head has BatchNorm), under DDP any short last batch."""
         ds = self._dataset("train")
+        augmented = isinstance(ds, ImageDataset)  # augmentations seeded per (epoch, image): see EpochSeededItems
+        ds = EpochSeededItems(ds, self.seed) if augmented else ds
         world, rank = world_and_rank(self.trainer)
         sampler = DistributedSampler(ds, world, rank, shuffle=True, seed=self.seed)
         drop_last = world > 1 or len(sampler) % self.batch_size == 1
-        batches = self.resumable(BatchSampler(sampler, self.batch_size, drop_last=drop_last))
+        batches = self.resumable(BatchSampler(sampler, self.batch_size, drop_last=drop_last), with_epoch=augmented)
         # own generator: building the iterator leaves the global RNG untouched
         return DataLoader(ds, batch_sampler=batches, num_workers=self.num_workers,
                           persistent_workers=self.num_workers > 0, generator=torch.Generator().manual_seed(self.seed))

@@ -31,13 +31,15 @@ class ResumableBatchSampler(Sampler[list[int]]):
 
     ``epoch`` returns the epoch to draw (the trainer's ``current_epoch``); it is read when iteration starts, and
     the wrapped sampler's ``set_epoch`` (and its ``sampler``'s) is called with it. After ``resume_at(epoch, done)``
-    the first iteration of that epoch skips its first ``done`` batches; ``len`` stays the full epoch's count, as
-    Lightning expects of a resumed loader.
+    the next pass draws that epoch without its first ``done`` batches; ``len`` stays the full epoch's count, as
+    Lightning expects of a resumed loader. With ``with_epoch`` each index comes as ``(epoch, index)``, for datasets
+    that seed per item (``datamodules.images.seeded.EpochSeededItems``).
     """
 
-    def __init__(self, batches: Sampler[list[int]], epoch: Optional[Callable[[], int]] = None) -> None:
+    def __init__(self, batches: Sampler[list[int]], epoch: Optional[Callable[[], int]] = None,
+                 with_epoch: bool = False) -> None:
         self.batches = batches
-        self.epoch_fn = epoch
+        self.epoch_fn, self.with_epoch = epoch, with_epoch
         self.epoch = 0
         self._resume: Optional[tuple[int, int]] = None
 
@@ -46,20 +48,22 @@ class ResumableBatchSampler(Sampler[list[int]]):
         self.epoch = epoch
 
     def resume_at(self, epoch: int, done: int) -> None:
-        """Skip the first ``done`` batches the next time ``epoch`` is iterated."""
+        """Make the next pass draw ``epoch`` (whatever the trainer says then) and skip its first ``done`` batches.
+
+        Lightning builds a resumed loader's iterator before it restores the epoch counter, and with worker
+        processes the first indices are drawn right then, so the resumed epoch has to be given explicitly."""
         self._resume = (epoch, done)
 
     def __iter__(self) -> Iterator[list[int]]:
-        epoch = self.epoch_fn() if self.epoch_fn is not None else self.epoch
-        _set_epoch(self.batches, epoch)
-        skip = 0
         if self._resume is not None:
-            resume_epoch, done = self._resume
-            skip = done if resume_epoch == epoch else 0
-            self._resume = None
+            (epoch, skip), self._resume = self._resume, None
             if skip:
                 log.info("resuming epoch %d after batch %d of %d", epoch, skip, len(self))
-        yield from itertools.islice(iter(self.batches), skip, None)
+        else:
+            epoch, skip = (self.epoch_fn() if self.epoch_fn is not None else self.epoch), 0
+        _set_epoch(self.batches, epoch)
+        for batch in itertools.islice(iter(self.batches), skip, None):
+            yield [(epoch, i) for i in batch] if self.with_epoch else batch
 
     def __len__(self) -> int:
         return len(self.batches)
@@ -83,26 +87,27 @@ class ResumableTrainData:
     def _current_epoch(self) -> int:
         return self.trainer.current_epoch if self.trainer is not None else 0
 
-    def resumable(self, batches: Sampler[list[int]]) -> ResumableBatchSampler:
-        sampler = ResumableBatchSampler(batches, self._current_epoch)
+    def resumable(self, batches: Sampler[list[int]], with_epoch: bool = False) -> ResumableBatchSampler:
+        sampler = ResumableBatchSampler(batches, self._current_epoch, with_epoch)
         position, self._resume_position = self._resume_position, None
-        if position:
+        if position and position.get("finished"):  # written at an epoch's end: the next one starts afresh
+            sampler.resume_at(position["epoch"] + 1, 0)
+        elif position:
             done = position["batches"]
             if position.get("world", 1) != self._world():
                 done = done * position["world"] // self._world()
                 log.warning("checkpoint written with %d processes, resuming with %d: the position in epoch %d is "
                             "approximate", position["world"], self._world(), position["epoch"])
-            if done < len(sampler):
-                sampler.resume_at(position["epoch"], done)
+            sampler.resume_at(position["epoch"], min(done, len(sampler)))
         return sampler
 
     def state_dict(self) -> dict[str, Any]:
         trainer = self.trainer
         if trainer is None or trainer.state.fn != TrainerFn.FITTING:
             return {}
-        progress = trainer.fit_loop.epoch_loop.batch_progress.current
-        return {"train_position": {"epoch": trainer.current_epoch, "batches": progress.processed,
-                                   "world": self._world()}}
+        done = trainer.fit_loop.epoch_loop.batch_progress.current.processed
+        return {"train_position": {"epoch": trainer.current_epoch, "batches": done, "world": self._world(),
+                                   "finished": done >= trainer.num_training_batches}}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self._resume_position = state_dict.get("train_position")
