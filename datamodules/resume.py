@@ -90,7 +90,9 @@ class ResumableTrainData:
     def resumable(self, batches: Sampler[list[int]], with_epoch: bool = False) -> ResumableBatchSampler:
         sampler = ResumableBatchSampler(batches, self._current_epoch, with_epoch)
         position, self._resume_position = self._resume_position, None
-        if position and position.get("finished"):  # written at an epoch's end: the next one starts afresh
+        # checkpoints older than the "finished" flag are judged by their batch count
+        finished = bool(position) and position.get("finished", position["batches"] >= len(sampler))
+        if finished:  # written at an epoch's end: the next epoch starts afresh
             sampler.resume_at(position["epoch"] + 1, 0)
         elif position:
             done = position["batches"]
