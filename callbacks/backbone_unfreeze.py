@@ -16,8 +16,8 @@ class BackboneUnfreeze(BaseFinetuning):
     unfreeze it at epoch ``unfreeze_at_epoch``, adding it to the optimizer with ``lr_factor`` × the head's current
     learning rate. A step-wise ``LambdaLR`` (the one-cycle schedule) is extended so the backbone follows the same
     curve, scaled. On resume the stage is restored: Lightning's ``BaseFinetuning`` state puts the parameter group
-    back, and a run resumed past the unfreezing epoch
-    (at an epoch boundary or mid-epoch) unfreezes before its first batch.
+    back, and a run resumed past the unfreezing epoch (at an epoch boundary or mid-epoch) unfreezes before its first
+    batch.
 
     Does nothing (one log line) when the module trains on precomputed features, i.e. has no backbone.
     """

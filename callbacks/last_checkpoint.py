@@ -42,9 +42,9 @@ class LastCheckpoint(Checkpoint):
     def _save(self, trainer: pl.Trainer) -> None:
         if trainer.fast_dev_run or trainer.sanity_checking or trainer.state.fn != TrainerFn.FITTING:
             return
-        self._saved_step = trainer.global_step
-        trainer.save_checkpoint(self.path(trainer))  # every rank calls: saving is collective under DDP
-        log.debug("step %d: wrote %s", trainer.global_step, self.path(trainer))
+        self._saved_step, path = trainer.global_step, self.path(trainer)
+        trainer.save_checkpoint(path)  # every rank calls: saving is collective under DDP
+        log.debug("step %d: wrote %s", trainer.global_step, path)
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs, batch,
                            batch_idx: int) -> None:

@@ -6,8 +6,8 @@ import logging
 from typing import Any, Optional
 
 import pytorch_lightning as pl
-import torch.distributed as dist
 
+from lightning_modules.distributed import gather_lists
 from lightning_modules.rng import collect_rng_state, restore_rng_state
 
 log = logging.getLogger(__name__)
@@ -27,12 +27,7 @@ class RngState(pl.Callback):
         self._pending: Optional[list[dict[str, Any]]] = None
 
     def state_dict(self) -> dict[str, Any]:
-        state = collect_rng_state()
-        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-            states: list[Any] = [None] * dist.get_world_size()
-            dist.all_gather_object(states, state)
-            return {"ranks": states}
-        return {"ranks": [state]}
+        return {"ranks": gather_lists([collect_rng_state()])}  # one state per rank, in rank order
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self._pending = state_dict.get("ranks")

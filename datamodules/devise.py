@@ -12,15 +12,15 @@ import torch
 from torch.utils.data import BatchSampler, DataLoader, Dataset, DistributedSampler, Subset
 
 from datamodules.atomic import atomic_pickle, load_pickle
-from datamodules.resume import ResumableTrainData
-from lightning_modules.rng import preserved_rng
 from datamodules.images.class_vectors import ClassVectors
 from datamodules.images.image_dataset import ImageDataset
 from datamodules.images.prepare import build_classes, checked_items, labels, precompute, transforms_for
 from datamodules.images.seeded import EpochSeededItems
 from datamodules.images.sources import DemoImagesSource, ImageSource
+from datamodules.resume import ResumableTrainData
 from datamodules.text.source_base import file_stamp
 from lightning_modules.distributed import world_and_rank
+from lightning_modules.rng import preserved_rng
 
 log = logging.getLogger(__name__)
 CACHE_VERSION = 1

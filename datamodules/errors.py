@@ -31,18 +31,22 @@ def write_failure(exc: OSError, target: Optional[str | os.PathLike] = None) -> O
                           "--output)")
 
 
+def as_user_error(exc: BaseException) -> Optional[UserInputError]:
+    """The one-line error to show for ``exc`` (bad input or a failed write), or None when it is a genuine bug."""
+    if isinstance(exc, UserInputError):
+        return exc
+    return write_failure(exc) if isinstance(exc, OSError) else None
+
+
 def exit_status(action: Callable[[], None]) -> int:
     """Run a command-line ``action``: 0 when it succeeds, 2 with its one-line message on stderr for a
     ``UserInputError`` or a failed write (no traceback)."""
     try:
         action()
-    except UserInputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        failure = write_failure(exc)
-        if failure is None:
+    except (UserInputError, OSError) as exc:
+        error = as_user_error(exc)
+        if error is None:
             raise
-        print(f"error: {failure}", file=sys.stderr)
+        print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

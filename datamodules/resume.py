@@ -16,6 +16,8 @@ from typing import Any, Callable, Iterator, Optional
 from pytorch_lightning.trainer.states import TrainerFn
 from torch.utils.data import Sampler
 
+from lightning_modules.distributed import world_and_rank
+
 log = logging.getLogger(__name__)
 
 
@@ -82,7 +84,7 @@ class ResumableTrainData:
     _resume_position: Optional[dict] = None
 
     def _world(self) -> int:
-        return getattr(self.trainer, "world_size", 1) if self.trainer is not None else 1
+        return world_and_rank(self.trainer)[0]
 
     def _current_epoch(self) -> int:
         return self.trainer.current_epoch if self.trainer is not None else 0

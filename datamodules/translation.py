@@ -14,14 +14,14 @@ from torch.utils.data import DataLoader
 from datamodules.atomic import atomic_pickle, load_pickle
 from datamodules.errors import UserInputError
 from datamodules.resume import ResumableTrainData
-from lightning_modules.rng import preserved_rng
 from datamodules.text.dataset import PairDataset, PairSplit, collate_pairs
 from datamodules.text.prepare import TextSettings, build_corpus
 from datamodules.text.sampler import SortedBatchSampler, SortishBatchSampler
 from datamodules.text.source_base import ensure_file
-from lightning_modules.distributed import world_and_rank
 from datamodules.text.sources import EmbeddedQuestionsSource, PairSource
 from datamodules.vectors import build_embedding_matrix, load_vectors
+from lightning_modules.distributed import world_and_rank
+from lightning_modules.rng import preserved_rng
 
 log = logging.getLogger(__name__)
 CACHE_VERSION = 1

@@ -13,7 +13,7 @@ from pytorch_lightning.cli import LightningArgumentParser, LightningCLI
 
 from callbacks.last_checkpoint import LastCheckpoint
 from callbacks.rng_state import RngState
-from datamodules.errors import UserInputError, write_failure
+from datamodules.errors import UserInputError, as_user_error
 from lightning_modules.checkpoint_io import AtomicCheckpointIO
 
 # (DataModule attribute, model init argument) pairs linked at instantiation, when both sides have them.
@@ -110,18 +110,15 @@ def cli_main(args: list[str] | None = None) -> LessonCLI | None:
                                            # kept, no padding duplicates); Lightning's wrapper would undo that
                                            "use_distributed_sampler": False},
                          save_config_kwargs={"overwrite": True}, args=args)
-    except UserInputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
     except FileNotFoundError as exc:  # Lightning's own message for a --ckpt_path that does not exist
         if "checkpoint" not in str(exc).lower():
             raise
         print(f"error: {exc}: pass an existing .ckpt (e.g. runs/<experiment>/checkpoints/last.ckpt), or `last` "
               "to resume the newest one", file=sys.stderr)
         raise SystemExit(2) from None
-    except OSError as exc:  # a log folder, config copy or checkpoint that cannot be written
-        failure = write_failure(exc)
-        if failure is None:
+    except (UserInputError, OSError) as exc:  # bad input; a folder, config copy or checkpoint that cannot be written
+        error = as_user_error(exc)
+        if error is None:
             raise
-        print(f"error: {failure}", file=sys.stderr)
+        print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -270,7 +270,7 @@ def test_download_404_through_the_cli(http_server, tmp_path: Path, capsys):
     args = _fit_gigafren(tmp_path, "--data.source.init_args.url", url)
     line = _one_error_line(capsys, lambda: cli_main(args))
     assert "404" in line and "giga-fren" in line
-    assert not [p for p in (tmp_path / "giga").rglob("*") if p.is_file()] if (tmp_path / "giga").exists() else True
+    assert not [p for p in (tmp_path / "giga").rglob("*") if p.is_file()]  # rglob of a missing folder is empty
 
 
 def _giga_tgz(tmp: Path) -> bytes:
@@ -308,7 +308,7 @@ def read_only_folder(tmp_path: Path) -> Path:
         yield folder / "cache"
         folder.chmod(stat.S_IRWXU)
         return
-    if not Path("/sys/kernel").is_dir() or os.access("/sys", os.W_OK) and _can_create("/sys"):
+    if not Path("/sys/kernel").is_dir() or _can_create("/sys"):
         pytest.skip("no read-only folder available to root here")
     yield Path("/sys/lesson11-cache")
 
