@@ -47,21 +47,16 @@ class Translator:
         state = module.vocab_state
         self.tokenizer = SpacyTokenizer(state["settings"]["src_lang"], state["settings"]["lowercase"])
         self.src_vocab = Vocab(state["src_itos"])
-        self.max_src_len = int(state["max_src_len"])
 
-    def _encode(self, line: str, lineno: int) -> list[int]:
-        ids = self.src_vocab.encode(self.tokenizer(line))
-        if len(ids) > self.max_src_len:
-            log.warning("line %d has %d tokens; the model was trained on at most %d: truncated",
-                        lineno, len(ids) - 1, self.max_src_len - 1)
-            ids = ids[: self.max_src_len - 1] + ids[-1:]
-        return ids
+    def _encode(self, line: str) -> list[int]:
+        """Source ids, whole: the encoder has no length limit and the decoder gets room for long sentences."""
+        return self.src_vocab.encode(self.tokenizer(line))
 
     def translate(self, lines: Iterable[str]) -> list[str]:
         """One output per input line; blank input lines give blank output lines."""
         lines = [ln.rstrip("\n") for ln in lines]
         out = [""] * len(lines)
-        todo = [(i, self._encode(ln, i + 1)) for i, ln in enumerate(lines) if ln.strip()]
+        todo = [(i, self._encode(ln)) for i, ln in enumerate(lines) if ln.strip()]
         todo.sort(key=lambda x: -len(x[1]))
         device = self.module.device
         for start in range(0, len(todo), self.batch_size):

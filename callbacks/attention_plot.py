@@ -14,9 +14,10 @@ from pytorch_lightning.loggers import TensorBoardLogger  # noqa: E402
 
 from datamodules.atomic import atomic_path  # noqa: E402
 from datamodules.text.dataset import PairDataset, collate_pairs  # noqa: E402
+from datamodules.text.joiners import strip_joiners  # noqa: E402
 from datamodules.text.tokenize import SpacyTokenizer  # noqa: E402
 from lightning_modules.distributed import run_dir  # noqa: E402
-from lightning_modules.nn.search import greedy_decode  # noqa: E402
+from lightning_modules.nn.search import decode_limit, greedy_decode  # noqa: E402
 from lightning_modules.nn.seq2seq import EOS_IDX  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class AttentionPlotter(pl.Callback):
         if batch is None:
             return
         src, lens = batch["src"].to(pl_module.device), batch["src_lens"].to(pl_module.device)
-        out = greedy_decode(pl_module.model, src, lens, pl_module.hparams.max_decode_len)
+        out = greedy_decode(pl_module.model, src, lens, decode_limit(lens, pl_module.hparams.max_decode_len))
         self._plot_all(trainer, pl_module, batch, out)
 
     def _plot_all(self, trainer, pl_module, batch, out) -> None:
@@ -76,7 +77,7 @@ class AttentionPlotter(pl.Callback):
             rows = out.tokens[k].tolist()
             n_out = rows.index(EOS_IDX) + 1 if EOS_IDX in rows else len(rows)
             src_tokens = (tok(text)[: n_src - 1] + ["_eos_"])[:n_src]
-            out_tokens = pl_module.tgt_vocab.decode(rows[:n_out], strip_specials=False)
+            out_tokens = [strip_joiners(t) for t in pl_module.tgt_vocab.decode(rows[:n_out], strip_specials=False)]
             weights = out.attention[k, :n_out, :n_src].float().cpu().numpy()
             fig = attention_figure(weights, src_tokens, out_tokens, f"epoch {trainer.current_epoch}: {text}")
             with atomic_path(out_dir / f"epoch{trainer.current_epoch:03d}_{k}.png") as tmp:

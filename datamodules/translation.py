@@ -15,7 +15,9 @@ from datamodules.atomic import atomic_pickle, load_pickle
 from datamodules.errors import UserInputError
 from datamodules.resume import ResumableTrainData
 from datamodules.text.dataset import PairDataset, PairSplit, collate_pairs
+from datamodules.text.joiners import strip_joiners
 from datamodules.text.prepare import TextSettings, build_corpus
+from datamodules.text.test_set import EvalSet, ExternalTestSet
 from datamodules.text.sampler import SortedBatchSampler, SortishBatchSampler
 from datamodules.text.source_base import ensure_file
 from datamodules.text.sources import EmbeddedQuestionsSource, PairSource
@@ -24,19 +26,25 @@ from lightning_modules.distributed import world_and_rank
 from lightning_modules.rng import preserved_rng
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
     """(french, english) pairs → cached numericalised splits → length-grouped batches.
 
-    ``prepare_data`` fetches the source, tokenises with spaCy, splits 90/10 grouped by English sentence, builds the
-    vocabularies and the word-vector–initialised embedding matrices, and writes them to one cache file keyed by every
-    setting that shaped it. ``setup`` only loads that file. Sizes the model needs (vocab sizes, embedding dims,
-    maximum lengths) are properties, linked into the model by the CLI.
+    ``prepare_data`` fetches the source, tokenises with spaCy, splits train/valid/test (90/5/5 by default) grouped by
+    English sentence, builds the vocabularies and the word-vector–initialised embedding matrices, and writes them to
+    one cache file keyed by every setting that shaped it. ``setup`` only loads that file. Sizes the model needs
+    (vocab sizes, embedding dims, maximum lengths) are properties, linked into the model by the CLI.
+
+    ``validate`` (and checkpoint selection) uses the validation split; ``test`` the test split, or ``test_source``
+    when given (an external test set, tokenised and encoded with this corpus's settings and vocabularies). With
+    ``test_frac=0`` and no ``test_source`` (the lesson's 90/10 split) there is nothing held out to test on, and
+    ``test`` says so.
 
     Args:
         source: where pairs come from (giga-fren, CSV, Tatoeba, or the embedded generated corpus by default).
+        test_source: an external test set, any pair source (e.g. ``ParallelFilesSource`` for ``test.fr``/``test.en``).
         src_vectors / tgt_vectors: word vectors for each side: a ``.bin``/``.vec`` path, ``spacy:<package>``,
             ``train[:dim]`` (fastText trained on that side of the corpus), or None for random embeddings.
         src_vectors_url / tgt_vectors_url: where to download a missing vectors file from (a zip/tar holding it,
@@ -46,7 +54,8 @@ class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
 
     def __init__(self, source: PairSource | None = None, cache_dir: str = ".cache/translate",
                  lowercase: bool = True, max_vocab: int = 40000, min_freq: int = 1, max_tgt_tokens: int = 30,
-                 len_percentile: float = 99.0, valid_frac: float = 0.1, split_seed: int = 42,
+                 len_percentile: float = 99.0, valid_frac: float = 0.05, test_frac: float = 0.05,
+                 split_seed: int = 42, tgt_joiners: bool = True, test_source: PairSource | None = None,
                  src_vectors: str | None = "train", tgt_vectors: str | None = "train",
                  src_vectors_url: str | None = None, tgt_vectors_url: str | None = None, emb_dim: int = 300,
                  vector_epochs: int = 10, batch_size: int = 64, eval_batch_size: int | None = None,
@@ -56,7 +65,9 @@ class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
         self.cache_dir = Path(cache_dir)
         self.settings = TextSettings(lowercase=lowercase, max_vocab=max_vocab, min_freq=min_freq,
                                      max_tgt_tokens=max_tgt_tokens, len_percentile=len_percentile,
-                                     valid_frac=valid_frac, split_seed=split_seed)
+                                     valid_frac=valid_frac, test_frac=test_frac, split_seed=split_seed,
+                                     tgt_joiners=tgt_joiners)
+        self.external_test = ExternalTestSet(test_source) if test_source is not None else None
         self.src_vectors, self.tgt_vectors = src_vectors, tgt_vectors
         self.vector_urls = {"fr": src_vectors_url, "en": tgt_vectors_url}
         self.emb_dim, self.vector_epochs, self.seed = emb_dim, vector_epochs, seed
@@ -76,9 +87,12 @@ class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
         return self.cache_dir / f"corpus-{self.cache_key()}.pkl"
 
     def prepare_data(self) -> None:
-        """Download/extract the source and build the cache file, unless a cache for these settings exists."""
+        """Download/extract the source and build the cache file, unless a cache for these settings exists; the
+        same for the external test set."""
         with preserved_rng():  # runs on one process only, and only without a cache: must not move the seeds
             self._prepare()
+            if self.external_test is not None:
+                self.external_test.prepare(self.cache_dir, self.cache_key(), self._load())
 
     def _prepare(self) -> None:
         if self.cache_path.exists():
@@ -102,9 +116,10 @@ class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
         if self.vector_urls[side] and Path(spec).suffix in (".bin", ".vec", ".txt"):
             ensure_file(Path(spec), self.vector_urls[side], None,
                         f"{side} word-vector file {spec} not found: put it there or set a vectors url")
-        vectors = load_vectors(spec, keep=set(itos), corpus=corpus, cache_dir=self.cache_dir,
+        words = [strip_joiners(w) for w in itos]  # vectors are looked up by the word, without joiner marks
+        vectors = load_vectors(spec, keep=set(words), corpus=corpus, cache_dir=self.cache_dir,
                                train_dim=self.emb_dim, train_epochs=self.vector_epochs, seed=self.seed)
-        matrix, missing = build_embedding_matrix(itos, vectors, seed=self.seed)
+        matrix, missing = build_embedding_matrix(words, vectors, seed=self.seed)
         log.info("%s embeddings from %s: %d × %d, %d of %d vocab words without a vector",
                  side, spec, *matrix.shape, len(missing), len(itos))
         return matrix
@@ -153,8 +168,20 @@ class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
         return d["src_emb"], d["tgt_emb"]
 
     def split(self, name: str) -> PairSplit:
-        """``"train"`` or ``"valid"``."""
+        """``"train"``, ``"valid"`` or ``"test"`` (the external test set when ``test_source`` is given)."""
+        if name == "test" and self.external_test is not None:
+            return self.external_test.load(self.cache_dir, self.cache_key(), self._load())
         return self._load()[name]
+
+    def eval_set(self, name: str) -> EvalSet:
+        """What a report says about the split it scored: name, size, and how it was held out."""
+        if name == "test" and self.external_test is not None:
+            return self.external_test.describe(self.split("test"))
+        held = {"valid": "validation split: chooses the checkpoint",
+                "test": "test split: held out from training and checkpoint selection"}[name]
+        s = self.settings
+        return EvalSet(name, len(self.split(name)), f"{held}; {s.valid_frac:g}/{s.test_frac:g} valid/test of "
+                       f"{self.source.describe()}, grouped by English sentence (split seed {s.split_seed})")
 
     # ---- loaders -----------------------------------------------------------------------------------------------
     def train_dataloader(self) -> DataLoader:
@@ -166,18 +193,22 @@ class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
                           num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
                           generator=torch.Generator().manual_seed(self.seed))
 
-    def _eval_loader(self) -> DataLoader:
-        split = self.split("valid")
+    def _eval_loader(self, name: str) -> DataLoader:
+        split = self.split(name)
         world, rank = world_and_rank(self.trainer)
         sampler = SortedBatchSampler(split.lengths(), self.eval_batch_size, world, rank)
         return DataLoader(PairDataset(split), batch_sampler=sampler, collate_fn=collate_pairs,
                           num_workers=self.num_workers)
 
     def val_dataloader(self) -> DataLoader:
-        return self._eval_loader()
+        return self._eval_loader("valid")
 
     def test_dataloader(self) -> DataLoader:
-        return self._eval_loader()
+        if len(self.split("test")) == 0:
+            raise UserInputError("there is no held-out test set to score (test_frac is 0 and no test_source): set "
+                                 "--data.test_frac 0.05 or --data.test_source; `validate` scores the validation split")
+        return self._eval_loader("test")
 
     def predict_dataloader(self) -> DataLoader:
-        return self._eval_loader()
+        """Translations of the test set (of the validation split when there is none)."""
+        return self._eval_loader("test" if len(self.split("test")) else "valid")

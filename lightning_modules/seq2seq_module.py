@@ -11,14 +11,16 @@ import torch
 
 from datamodules.atomic import atomic_write_text
 from datamodules.text.detok import detokenize
+from datamodules.text.joiners import detokenize_joined
 from datamodules.text.vocab import Vocab
 from lightning_modules.bleu_report import corpus_scores, write_bleu_report
 from lightning_modules.checkpoint_io import check_checkpoint_fits
 from lightning_modules.distributed import gather_lists, run_dir
 from lightning_modules.lr_schedule import one_cycle_factor
 from lightning_modules.nn.loss import seq2seq_loss
-from lightning_modules.nn.search import beam_search, greedy_decode
-from lightning_modules.nn.seq2seq import EOS_IDX, Seq2Seq
+from lightning_modules.nn.decoder import AttentionMode
+from lightning_modules.nn.search import beam_search, decode_limit, greedy_decode
+from lightning_modules.nn.seq2seq import EOS_IDX, ForcingMode, Seq2Seq
 
 log = logging.getLogger(__name__)
 CKPT_KEY = "translation_vocab"
@@ -32,7 +34,10 @@ class Seq2SeqModule(pl.LightningModule):
     """Wraps :class:`~lightning_modules.nn.seq2seq.Seq2Seq`: loss, BLEU, decoding, optimiser and checkpoint vocab.
 
     The lesson's variants are flags: ``bidirectional`` (encoder), ``attention`` (Bahdanau); teacher forcing is the
-    probability ``teacher_forcing``, normally driven by the ``TeacherForcingScheduler`` callback. Vocab sizes,
+    probability ``teacher_forcing``, normally driven by the ``TeacherForcingScheduler`` callback, tossed per step for
+    the batch or per token (``forcing_mode``). Beyond the lesson: ``dec_hidden_size`` (None: as wide as the target
+    embedding), ``attention_mode`` (where the context enters, see :mod:`lightning_modules.nn.decoder`),
+    ``tie_weights``, ``label_smoothing``, and ``one_cycle=False`` for a constant learning rate. Vocab sizes,
     embedding sizes and the decoding length come from the DataModule through CLI links.
     """
 
@@ -43,11 +48,14 @@ class Seq2SeqModule(pl.LightningModule):
                  freeze_embeddings: Literal["none", "src", "all"] = "none", teacher_forcing: float = 0.0,
                  lr: float = 3e-3, betas: tuple[float, float] = (0.8, 0.99), weight_decay: float = 0.0,
                  one_cycle: bool = True, pct_start: float = 0.25, max_decode_len: int = 30, beam_size: int = 5,
-                 length_penalty: float = 1.0, n_report_samples: int = 20) -> None:
+                 length_penalty: float = 1.0, n_report_samples: int = 20, dec_hidden_size: int | None = None,
+                 attention_mode: AttentionMode = "input", tie_weights: bool = True,
+                 forcing_mode: ForcingMode = "batch", label_smoothing: float = 0.0) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.model = Seq2Seq(src_vocab_size, tgt_vocab_size, src_emb_dim, tgt_emb_dim, hidden_size, num_layers,
-                             bidirectional, attention, emb_dropout, enc_dropout, dec_dropout, out_dropout)
+                             bidirectional, attention, emb_dropout, enc_dropout, dec_dropout, out_dropout,
+                             dec_hidden_size, attention_mode, tie_weights)
         self.teacher_forcing = teacher_forcing
         self.vocab_state: dict | None = None
         self._outputs: list[tuple] = []
@@ -91,8 +99,11 @@ class Seq2SeqModule(pl.LightningModule):
         return self._tgt_vocab
 
     def ids_to_text(self, rows: list[list[int]]) -> list[str]:
-        """Token-id rows (stopping at ``_eos_``) → detokenised English."""
-        return [detokenize(self.tgt_vocab.decode(r)) for r in rows]
+        """Token-id rows (stopping at ``_eos_``) → detokenised English (exactly, with joiner-marked tokens; by
+        punctuation rules for checkpoints trained before joiners)."""
+        joined = bool(self.vocab_state and self.vocab_state["settings"].get("tgt_joiners", False))
+        detok = detokenize_joined if joined else detokenize
+        return [detok(self.tgt_vocab.decode(r)) for r in rows]
 
     @property
     def lowercase(self) -> bool:
@@ -102,17 +113,18 @@ class Seq2SeqModule(pl.LightningModule):
                         max_len: int | None = None) -> list[str]:
         """Translate ``src`` ``(batch, src_len)``: greedy when ``beam_size`` ≤ 1, else beam search."""
         beam = self.hparams.beam_size if beam_size is None else beam_size
-        max_len = max_len or self.hparams.max_decode_len
+        max_len = max_len or decode_limit(src_lens, self.hparams.max_decode_len)
         if beam <= 1:
-            rows = _strip_eos(greedy_decode(self.model, src, src_lens, max_len).tokens.tolist())
+            rows = greedy_decode(self.model, src, src_lens, max_len).tokens
         else:
-            rows = beam_search(self.model, src, src_lens, beam, max_len, self.hparams.length_penalty)
-        return self.ids_to_text(rows)
+            rows = beam_search(self.model, src, src_lens, beam, max_len, self.hparams.length_penalty).tokens
+        return self.ids_to_text(_strip_eos(rows.tolist()))
 
     # ---- steps -------------------------------------------------------------------------------------------------
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
-        logits, _ = self.model(batch["src"], batch["src_lens"], batch["tgt"], self.teacher_forcing)
-        loss = seq2seq_loss(logits, batch["tgt"])
+        logits, _ = self.model(batch["src"], batch["src_lens"], batch["tgt"], self.teacher_forcing,
+                               self.hparams.forcing_mode)
+        loss = seq2seq_loss(logits, batch["tgt"], label_smoothing=self.hparams.label_smoothing)
         bs = batch["src"].size(0)
         self.log("train/loss", loss, prog_bar=True, batch_size=bs)
         self.log("train/teacher_forcing", float(self.teacher_forcing), batch_size=bs)
@@ -121,7 +133,7 @@ class Seq2SeqModule(pl.LightningModule):
     def _greedy_with_loss(self, batch: dict):
         tgt_len = batch["tgt"].size(1)
         out = greedy_decode(self.model, batch["src"], batch["src_lens"],
-                            max(self.hparams.max_decode_len, tgt_len), min_steps=tgt_len)
+                            decode_limit(batch["src_lens"], self.hparams.max_decode_len), min_steps=tgt_len)
         return out, seq2seq_loss(out.logits, batch["tgt"])
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
@@ -168,7 +180,9 @@ class Seq2SeqModule(pl.LightningModule):
             samples = [{"source": r[1], "reference": r[2], **{n: r[c] for n, c in names.items()}}
                        for r in rows[::step][: self.hparams.n_report_samples]]
             log_dir = run_dir(self.trainer)
-            paths = write_bleu_report(log_dir, results, samples)
+            dm = getattr(self.trainer, "datamodule", None)
+            scored = dm.eval_set("test") if hasattr(dm, "eval_set") else None
+            paths = write_bleu_report(log_dir, results, samples, scored)
             log.info("BLEU report: %s", ", ".join(map(str, paths)))
 
     def on_predict_epoch_start(self) -> None:

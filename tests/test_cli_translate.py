@@ -76,15 +76,17 @@ def test_demo_end_to_end_reports_plots_and_translate_round_trip(tmp_path: Path, 
     test = _run(["test", *_demo_args(tmp_path), "--ckpt_path", str(tmp_path / "ckpt" / "last.ckpt")])
     report = json.loads((Path(test.trainer.log_dir) / "bleu_report.json").read_text())
     assert set(report["results"]) == {"greedy", "beam5"}
-    n_valid = len(test.datamodule.split("valid"))
-    assert all(r["n_sentences"] == n_valid for r in report["results"].values())
+    n_test = len(test.datamodule.split("test"))
+    assert report["scored"]["name"] == "test" and report["scored"]["n_sentences"] == n_test > 0
+    assert all(r["n_sentences"] == n_test for r in report["results"].values())
     assert all("nrefs:1" in r["bleu_signature"] for r in report["results"].values())
-    assert len(report["samples"]) == min(20, n_valid)
-    assert (Path(test.trainer.log_dir) / "bleu_report.md").read_text().startswith("# Translation report")
+    assert len(report["samples"]) == min(20, n_test)
+    md = (Path(test.trainer.log_dir) / "bleu_report.md").read_text()
+    assert md.startswith("# Translation report") and f"Scored: **test**, {n_test} sentences" in md
 
     pred = _run(["predict", *_demo_args(tmp_path), "--ckpt_path", str(tmp_path / "ckpt" / "last.ckpt")])
     lines = (Path(pred.trainer.log_dir) / "predictions.tsv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "source\ttranslation" and len(lines) == n_valid + 1
+    assert lines[0] == "source\ttranslation" and len(lines) == n_test + 1
 
     import translate
     sources = [s["source"] for s in report["samples"]]
@@ -123,3 +125,34 @@ def test_bf16_mixed_on_cpu_trains_with_finite_loss(tmp_path: Path, monkeypatch: 
                 *_data_overrides(cfg, tmp_path)])
     loss = cli.trainer.callback_metrics["train/loss"]
     assert cli.trainer.precision == "bf16-mixed" and torch.isfinite(loss)
+
+
+def test_test_scores_only_sentences_never_seen_in_training_or_validation(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    cli = _run(["fit", *_demo_args(tmp_path, "--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2",
+                                   "--trainer.logger", "false")])
+    dm = cli.datamodule
+    seen = {" ".join(t.lower().split()) for name in ("train", "valid") for t in dm.split(name).tgt_text}
+    scored = [t for batch in dm.test_dataloader() for t in batch["tgt_text"]]
+    assert len(scored) == len(dm.split("test")) > 0
+    assert not seen & {" ".join(t.lower().split()) for t in scored}
+
+
+def test_external_test_source_gets_a_full_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    _run(["fit", *_demo_args(tmp_path, "--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2",
+                             "--trainer.logger", "false")])
+    fr = ["Où est la gare ?", "Pourquoi es-tu à la plage ?", "Qui est à la maison ?"]
+    en = ["Where is the station?", "Why are you at the beach?", "Who is at the house?"]
+    (tmp_path / "ext.fr").write_text("\n".join(fr) + "\n", encoding="utf-8")
+    (tmp_path / "ext.en").write_text("\n".join(en) + "\n", encoding="utf-8")
+    test = _run(["test", *_demo_args(tmp_path), "--ckpt_path", str(tmp_path / "ckpt" / "last.ckpt"),
+                 "--data.test_source", "datamodules.text.sources.ParallelFilesSource",
+                 "--data.test_source.init_args.src", str(tmp_path / "ext.fr"),
+                 "--data.test_source.init_args.tgt", str(tmp_path / "ext.en")])
+    report = json.loads((Path(test.trainer.log_dir) / "bleu_report.json").read_text())
+    assert report["scored"]["n_sentences"] == 3 and "ext.fr" in report["scored"]["description"]
+    assert set(report["results"]) == {"greedy", "beam5"}
+    assert all(r["n_sentences"] == 3 for r in report["results"].values())
+    assert sorted(s["reference"] for s in report["samples"]) == sorted(en)

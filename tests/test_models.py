@@ -10,7 +10,9 @@ import torch
 from lightning_modules.nn.attention import AdditiveAttention
 from lightning_modules.nn.loss import seq2seq_loss
 from lightning_modules.nn.search import beam_search, greedy_decode
-from lightning_modules.nn.seq2seq import EOS_IDX, PAD_IDX, Seq2Seq
+from lightning_modules.nn.seq2seq import BOS_IDX, EOS_IDX, PAD_IDX, Seq2Seq
+
+UNK_IDX = 3
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,6 +31,13 @@ def _model(bidirectional=True, attention=True, seed=0):
     torch.manual_seed(seed)
     return Seq2Seq(23, 19, 12, 10, hidden_size=16, num_layers=2, bidirectional=bidirectional,
                    attention=attention).eval()
+
+
+def _model_with(mode: str, seed: int = 0) -> Seq2Seq:
+    """A small model with no attention (``"none"``) or attention in ``mode``."""
+    torch.manual_seed(seed)
+    return Seq2Seq(23, 19, 12, 10, hidden_size=16, num_layers=2, bidirectional=True, attention=mode != "none",
+                   attention_mode="input" if mode == "none" else mode, dec_hidden_size=14).eval()
 
 
 def test_nn_files_never_import_lightning():
@@ -75,43 +84,123 @@ def test_padding_does_not_change_the_encoding():
     torch.testing.assert_close(m1.enc_out, m2.enc_out[:, : src.size(1)])
 
 
-@pytest.mark.parametrize("attention", [False, True])
-def test_beam_size_one_equals_greedy(attention):
+def _eos_biased(model: Seq2Seq, bias: float) -> Seq2Seq:
+    """Make ``_eos_`` likely enough that random models end their sentences within a few steps."""
+    with torch.no_grad():
+        model.decoder.out.bias[EOS_IDX] += bias
+    return model
+
+
+def _strip(rows: list[list[int]]) -> list[list[int]]:
+    return [[t for t in (row[: row.index(EOS_IDX)] if EOS_IDX in row else row) if t != PAD_IDX] for row in rows]
+
+
+@pytest.mark.parametrize("mode", ["none", "input", "output", "input_feeding"])
+def test_beam_size_one_equals_greedy(mode):
+    ended = 0
     for seed in range(3):
-        model = _model(attention=attention, seed=seed)
+        model = _eos_biased(_model_with(mode, seed=seed), 0.5)
         src, lens, _ = _batch(seed=seed)
         greedy = greedy_decode(model, src, lens, max_len=12).tokens.tolist()
-        greedy = [row[: row.index(EOS_IDX)] if EOS_IDX in row else row for row in greedy]
-        assert beam_search(model, src, lens, beam_size=1, max_len=12) == greedy
+        ended += sum(EOS_IDX in row for row in greedy)
+        assert _strip(beam_search(model, src, lens, beam_size=1, max_len=12).tokens.tolist()) == _strip(greedy)
+    assert 0 < ended < 15  # both kinds of sentence occur: ended with _eos_ and cut at max_len
 
 
 def test_greedy_stops_when_all_sentences_end_and_pads_after_eos():
-    model = _model()
+    model = _eos_biased(_model(), 3.0)
     src, lens, _ = _batch()
     out = greedy_decode(model, src, lens, max_len=40)
     rows = out.tokens.tolist()
+    assert all(EOS_IDX in row for row in rows)  # the bias makes every sentence end well before 40 steps
     for row in rows:
-        if EOS_IDX in row:
-            assert all(t == PAD_IDX for t in row[row.index(EOS_IDX) + 1:])
-    if all(EOS_IDX in r for r in rows):
-        assert any(r[-1] == EOS_IDX for r in rows)
+        assert all(t == PAD_IDX for t in row[row.index(EOS_IDX) + 1:])
+    assert len(rows[0]) < 40 and any(r[-1] == EOS_IDX for r in rows)  # stopped at the step the last one ended
 
 
-def test_beam_search_is_at_least_as_likely_as_greedy():
-    model = _model(seed=1)
-    src, lens, _ = _batch(seed=1)
-    beams = beam_search(model, src, lens, beam_size=4, max_len=10, length_penalty=0.0)
+def _sequence_logprob(model: Seq2Seq, src: torch.Tensor, lens: torch.Tensor, toks: list[int]) -> float:
+    """Log-probability of ``toks`` under the same scoring as decoding (``_bos_``/``_pad_`` excluded)."""
+    memory, hidden = model.encode(src, lens)
+    state = model.decoder.init_state(hidden)
+    prev, total = torch.tensor([BOS_IDX]), 0.0
+    for tok in toks:
+        logits, state, _ = model.decoder.step(prev, state, memory)
+        logits[:, [BOS_IDX, PAD_IDX]] = float("-inf")
+        total += torch.log_softmax(logits, -1)[0, tok].item()
+        prev = torch.tensor([tok])
+    return total
 
-    def logprob(i, toks):
-        tgt = torch.tensor([toks + [EOS_IDX]])
-        logits, _ = model(src[i:i + 1], lens[i:i + 1], tgt, teacher_forcing=1.0)
-        return torch.log_softmax(logits, -1)[0].gather(-1, tgt[0].unsqueeze(-1)).sum().item()
 
-    greedy = greedy_decode(model, src, lens, max_len=10).tokens.tolist()
-    for i, row in enumerate(greedy):
-        if EOS_IDX in row:
-            g = row[: row.index(EOS_IDX)]
-            assert logprob(i, beams[i]) >= logprob(i, g) - 1e-4
+@pytest.mark.parametrize("alpha", [0.0, 1.0])
+def test_exhaustive_beam_equals_brute_force(alpha):
+    """With a beam as wide as every hypothesis, beam search finds the best of all sequences (vocabulary of 4 words
+    plus the specials, at most 4 steps), with the same length-normalised score."""
+    import itertools
+
+    from lightning_modules.nn.search import length_penalty
+
+    max_len, words = 4, [UNK_IDX, 4, 5, 6]
+    for seed in range(4):
+        torch.manual_seed(seed)
+        model = _eos_biased(Seq2Seq(9, 7, 6, 5, hidden_size=8, num_layers=1, attention=True,
+                                    attention_mode="input_feeding").eval(), 0.5)
+        src, lens = torch.randint(4, 9, (1, 5)), torch.tensor([5])
+        best, best_seq = float("-inf"), None
+        for n in range(max_len + 1):
+            for body in itertools.product(words, repeat=n):
+                toks = list(body) + ([EOS_IDX] if n < max_len else [])
+                score = _sequence_logprob(model, src, lens, toks) / length_penalty(len(toks), alpha)
+                if score > best:
+                    best, best_seq = score, list(body)
+        out = beam_search(model, src, lens, beam_size=4 ** max_len, max_len=max_len, length_penalty_alpha=alpha)
+        assert _strip(out.tokens.tolist())[0] == best_seq
+        assert out.scores[0].item() == pytest.approx(best, abs=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["none", "output"])
+def test_teacher_forced_sequence_pass_equals_step_by_step(mode):
+    model = _model_with(mode)
+    src, lens, tgt = _batch()
+    fast, fast_attn = model(src, lens, tgt, teacher_forcing=1.0)
+    memory, hidden = model.encode(src, lens)
+    state, prev, steps = model.decoder.init_state(hidden), torch.full((5,), BOS_IDX), []
+    for t in range(tgt.size(1)):
+        logits, state, _ = model.decoder.step(prev, state, memory)
+        steps.append(logits)
+        prev = tgt[:, t]
+    torch.testing.assert_close(fast, torch.stack(steps, 1), atol=1e-5, rtol=1e-5)
+    assert (fast_attn is None) == (mode == "none")
+
+
+def test_per_token_forcing_mixes_truth_and_guesses():
+    truth, logits = torch.zeros(4000, dtype=torch.long), torch.zeros(4000, 7)
+    logits[:, 5] = 1.0
+    torch.manual_seed(0)
+    mixed = Seq2Seq._next_input(logits, truth, 0.3, "token")
+    assert set(mixed.tolist()) == {0, 5} and abs((mixed == 0).float().mean().item() - 0.3) < 0.03
+    coins = {tuple(Seq2Seq._next_input(logits[:3], truth[:3], 0.5, "batch").tolist()) for _ in range(40)}
+    assert coins == {(0, 0, 0), (5, 5, 5)}  # the lesson's coin: the whole batch one way
+
+
+@pytest.mark.parametrize("mode", ["input", "output", "input_feeding"])
+def test_attention_modes_shapes_and_tying(mode):
+    torch.manual_seed(0)
+    model = Seq2Seq(23, 19, 12, 10, hidden_size=16, num_layers=2, bidirectional=True, attention=True,
+                    attention_mode=mode, dec_hidden_size=14)
+    src, lens, tgt = _batch()
+    logits, attn = model(src, lens, tgt, teacher_forcing=0.5)
+    assert logits.shape == (5, 6, 19) and attn.shape == (5, 6, src.size(1))
+    assert model.decoder.out.weight is model.decoder.emb.weight and model.decoder.to_emb is not None
+    untied = Seq2Seq(23, 19, 12, 10, hidden_size=16, attention=True, attention_mode=mode, dec_hidden_size=14,
+                     tie_weights=False)
+    assert untied.decoder.out.weight is not untied.decoder.emb.weight and untied.decoder.out.in_features == 14
+
+
+def test_decode_limit_grows_with_the_source():
+    from lightning_modules.nn.search import decode_limit
+
+    assert decode_limit(torch.tensor([3, 4]), 20) == 20
+    assert decode_limit(torch.tensor([3, 60]), 20) == 95
 
 
 def test_loss_ignores_padding_and_pads_short_outputs():

@@ -216,3 +216,32 @@ def test_embedded_source_with_real_generator():
     pairs = EmbeddedQuestionsSource(n_pairs=50, seed=0).pairs(Path("unused"))
     assert 0 < len(pairs) <= 50 and all(fr and en for fr, en in pairs)
     assert pairs == EmbeddedQuestionsSource(n_pairs=50, seed=0).pairs(Path("unused"))
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_parallel_files_source_reads_aligned_lines(tmp_path, gz):
+    from datamodules.text.sources import ParallelFilesSource
+
+    def write(name: str, lines: list[str]) -> Path:
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        path = tmp_path / (name + (".gz" if gz else ""))
+        path.write_bytes(gzip.compress(data) if gz else data)
+        return path
+
+    src = write("test.fr", ["Où est la gare ?", "", "Qui es-tu ?"])
+    tgt = write("test.en", ["Where is the station?", "Who?", "Who are you?"])
+    source = ParallelFilesSource(str(src), str(tgt))
+    source.prepare(tmp_path)
+    assert source.pairs(tmp_path) == [("Où est la gare ?", "Where is the station?"), ("Qui es-tu ?", "Who are you?")]
+    assert source.stats["skipped_empty"] == 1
+
+
+def test_parallel_files_of_unequal_length_are_one_error(tmp_path):
+    from datamodules.text.sources import ParallelFilesSource
+
+    (tmp_path / "a.fr").write_text("Un\nDeux\nTrois\n", encoding="utf-8")
+    (tmp_path / "a.en").write_text("One\nTwo\n", encoding="utf-8")
+    with pytest.raises(UserInputError, match=r"a\.fr has 3 lines but .*a\.en has 2"):
+        ParallelFilesSource(str(tmp_path / "a.fr"), str(tmp_path / "a.en")).pairs(tmp_path)
+    with pytest.raises(UserInputError, match="not found"):
+        ParallelFilesSource(str(tmp_path / "missing.fr"), str(tmp_path / "a.en")).prepare(tmp_path)

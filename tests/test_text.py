@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from datamodules.text.detok import detokenize
+from datamodules.text.joiners import detokenize_joined, strip_joiners
 from datamodules.text.sampler import SortedBatchSampler, SortishBatchSampler
 from datamodules.text.split import grouped_split
 from datamodules.text.tokenize import SpacyTokenizer
@@ -48,13 +49,42 @@ def test_detokenize():
 def test_grouped_split_never_straddles_and_is_seeded():
     english = ["What is it?", "what is  it?", "Who are you?", "Why?", "Where?", "When?"] * 5 + \
         [f"Which {i}?" for i in range(40)]
-    train, valid = grouped_split(english, valid_frac=0.2, seed=1)
-    assert sorted(train + valid) == list(range(len(english)))
+    train, valid, test = grouped_split(english, valid_frac=0.2, seed=1, test_frac=0.0)
+    assert test == [] and sorted(train + valid) == list(range(len(english)))
     key = lambda i: " ".join(english[i].lower().split())  # noqa: E731
     assert not {key(i) for i in train} & {key(i) for i in valid}
     assert 0.15 * len(english) <= len(valid) <= 0.35 * len(english)
-    assert grouped_split(english, 0.2, seed=1) == (train, valid)
-    assert grouped_split(english, 0.2, seed=2) != (train, valid)
+    assert grouped_split(english, 0.2, seed=1, test_frac=0.0) == (train, valid, [])
+    assert grouped_split(english, 0.2, seed=2, test_frac=0.0) != (train, valid, [])
+
+
+def test_three_way_split_is_disjoint_by_english_sentence():
+    english = [f"Sentence {i % 300}." if i % 2 else f"sentence  {i % 300}." for i in range(2000)]
+    split = grouped_split(english, valid_frac=0.05, seed=3, test_frac=0.05)
+    assert sorted(split.train + split.valid + split.test) == list(range(2000))
+    groups = [{" ".join(english[i].lower().split()) for i in part} for part in split]
+    assert not groups[0] & groups[1] and not groups[0] & groups[2] and not groups[1] & groups[2]
+    assert all(80 <= len(part) <= 130 for part in (split.valid, split.test))
+    # the validation split does not depend on whether a test split is cut as well
+    assert grouped_split(english, 0.05, seed=3, test_frac=0.0).valid == split.valid
+
+
+@pytest.mark.parametrize("text", [
+    "I cannot come.", "It's a case-by-case basis.", '"How old are you?" "I\'m 16."', "Tom's daughter-in-law.",
+    "It costs $3.50 (about 3 euros)...", "It's not gonna bite you!", "Don't!", "Say \"cheese\", please.",
+])
+def test_joiner_tokens_detokenise_exactly(text):
+    tokens = SpacyTokenizer("en", lowercase=False, joiners=True)(text)
+    assert detokenize_joined(tokens) == text
+    assert [strip_joiners(t) for t in tokens] == SpacyTokenizer("en", lowercase=False)(text)
+
+
+def test_joiners_sit_on_the_punctuation_side():
+    assert SpacyTokenizer("en", joiners=True)('He said "well-known" things, didn\'t he?') == \
+        ["he", "said", "\"\uffed", "well", "\uffed-\uffed", "known", "\uffed\"", "things", "\uffed,", "did",
+         "\uffedn't", "he", "\uffed?"]
+    assert SpacyTokenizer("en", joiners=True)("I cannot.") == ["i", "can", "\uffednot", "\uffed."]
+    assert detokenize_joined(["what", "\uffed", "is", "it", "\uffed?"]) == "what is it?"  # a bare joiner is dropped
 
 
 def test_sortish_sampler_covers_everything_groups_lengths_and_is_seeded():

@@ -16,9 +16,11 @@ from pathlib import Path
 from datamodules.errors import UserInputError
 from datamodules.text.filters import FilterMode, check_filter_mode, filter_pair
 from datamodules.text.gigafren import extract_question_pairs, read_tsv_pairs
+from datamodules.text.parallel_files import ParallelFilesSource
 from datamodules.text.source_base import PairSource, ensure_file, fetch, file_or_download_stamp, file_stamp
 
-__all__ = ["PairSource", "GigaFrenSource", "CsvPairSource", "TatoebaSource", "EmbeddedQuestionsSource"]
+__all__ = ["PairSource", "GigaFrenSource", "CsvPairSource", "TatoebaSource", "EmbeddedQuestionsSource",
+           "ParallelFilesSource"]
 
 log = logging.getLogger(__name__)
 

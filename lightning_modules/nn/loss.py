@@ -5,8 +5,10 @@ import torch
 import torch.nn.functional as F
 
 
-def seq2seq_loss(logits: torch.Tensor, target: torch.Tensor, pad_idx: int = 1) -> torch.Tensor:
-    """Mean cross-entropy over the non-padding target tokens.
+def seq2seq_loss(logits: torch.Tensor, target: torch.Tensor, pad_idx: int = 1,
+                 label_smoothing: float = 0.0) -> torch.Tensor:
+    """Mean cross-entropy over the non-padding target tokens (with ``label_smoothing`` of the target mass spread
+    uniformly over the vocabulary).
 
     Args:
         logits: ``(batch, out_len, vocab)``. When the decoder stopped before the target's end (``out_len <
@@ -18,4 +20,5 @@ def seq2seq_loss(logits: torch.Tensor, target: torch.Tensor, pad_idx: int = 1) -
     if out_len < tgt_len:
         logits = F.pad(logits, (0, 0, 0, tgt_len - out_len))
     logits = logits[:, :tgt_len]
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), target.reshape(-1), ignore_index=pad_idx)
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), target.reshape(-1), ignore_index=pad_idx,
+                           label_smoothing=label_smoothing)

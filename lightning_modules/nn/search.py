@@ -1,4 +1,9 @@
-"""Batched greedy decoding and beam search with a length penalty. Plain PyTorch, no Lightning."""
+"""Batched greedy decoding and beam search with a length penalty, all on the model's device. Plain PyTorch.
+
+Neither loop reads tensors back to the host at every step: hypotheses, scores and finished sentences stay tensors
+(``topk`` / ``gather`` / ``index_select``), and whether every sentence has ended is checked every step on the CPU
+but only every few steps on an accelerator, where each check would stall the device.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,96 +23,125 @@ class GreedyOutput:
     attention: torch.Tensor | None
 
 
+@dataclass
+class BeamOutput:
+    """Per sentence the best hypothesis: ``tokens`` ``(batch, steps)`` without ``_eos_``, ``_pad_`` after its end;
+    ``scores`` ``(batch,)``, its log-probability divided by the length penalty."""
+
+    tokens: torch.Tensor
+    scores: torch.Tensor
+
+
+def decode_limit(src_lens: torch.Tensor, floor: int) -> int:
+    """Steps to allow for a batch: ``floor`` (e.g. the training targets' length limit), or more for long sources
+    (1.5 × the longest source + 5), so no sentence is cut however long it is."""
+    return max(int(floor), int(src_lens.max()) * 3 // 2 + 5)
+
+
+def _check_every(device: torch.device) -> int:
+    return 1 if device.type == "cpu" else 8
+
+
+def _no_specials(logits: torch.Tensor) -> torch.Tensor:
+    """``_bos_`` and ``_pad_`` are never a prediction."""
+    return logits.index_fill(-1, torch.tensor([BOS_IDX, PAD_IDX], device=logits.device), float("-inf"))
+
+
 @torch.no_grad()
 def greedy_decode(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, max_len: int,
                   min_steps: int = 0) -> GreedyOutput:
     """Feed back the most likely token until every sentence has emitted ``_eos_`` (at least ``min_steps`` steps,
-    at most ``max_len``). ``src`` is ``(batch, src_len)``."""
+    at most ``max(max_len, min_steps)``). ``src`` is ``(batch, src_len)``. The returned logits are the model's, with
+    ``_bos_``/``_pad_`` still scored (for the loss); the tokens never are those two."""
     memory, hidden = model.encode(src, src_lens)
-    batch = src.size(0)
+    state = model.decoder.init_state(hidden)
+    batch, every = src.size(0), _check_every(src.device)
     prev = torch.full((batch,), BOS_IDX, dtype=torch.long, device=src.device)
     done = torch.zeros(batch, dtype=torch.bool, device=src.device)
     tokens, logits_all, attn_all = [], [], []
     for t in range(max(max_len, min_steps)):
-        logits, hidden, attn = model.decoder.step(prev, hidden, memory)
-        prev = logits.argmax(-1)
+        logits, state, attn = model.decoder.step(prev, state, memory)
+        prev = _no_specials(logits).argmax(-1)
         tokens.append(prev.masked_fill(done, PAD_IDX))
         logits_all.append(logits)
         attn_all.append(attn)
         done = done | (prev == EOS_IDX)
-        if t + 1 >= min_steps and bool(done.all()):
+        if t + 1 >= min_steps and (t + 1) % every == 0 and bool(done.all()):
             break
     attention = torch.stack(attn_all, 1) if attn_all[0] is not None else None
     return GreedyOutput(torch.stack(tokens, 1), torch.stack(logits_all, 1), attention)
 
 
-def _length_penalty(length: int, alpha: float) -> float:
+def length_penalty(length: torch.Tensor | int, alpha: float) -> torch.Tensor | float:
     """GNMT length penalty ``((5 + length) / 6) ** alpha``; alpha 0 means raw log-probability."""
     return ((5.0 + length) / 6.0) ** alpha
 
 
-def _select(batch: int, beam: int, cand_scores: list, cand_idx: list, vocab: int, step: int, done: list,
-            finished: list, seqs: list, alpha: float):
-    """Split the top 2·beam candidates of each sentence into finished (``_eos_``) and up to ``beam`` alive ones."""
-    new_scores = [[float("-inf")] * beam for _ in range(batch)]
-    origin = [[0] * beam for _ in range(batch)]
-    new_tok = [[PAD_IDX] * beam for _ in range(batch)]
-    for b in range(batch):
-        if done[b]:
-            continue
-        k = 0
-        for score, flat in zip(cand_scores[b], cand_idx[b]):
-            src_beam, tok = divmod(flat, vocab)
-            if score == float("-inf"):
-                break
-            if tok == EOS_IDX:
-                finished[b].append((score / _length_penalty(step + 1, alpha), seqs[b * beam + src_beam]))
-                continue
-            new_scores[b][k], origin[b][k], new_tok[b][k] = score, src_beam, tok
-            k += 1
-            if k == beam:
-                break
-        done[b] = len(finished[b]) >= beam or k == 0
-    return new_scores, origin, new_tok
+@dataclass
+class _Finished:
+    """The best ``beam`` ended hypotheses per sentence: ``scores`` ``(batch, beam)`` (normalised, -inf when empty),
+    ``seqs`` ``(batch, beam, max_len)`` padded with ``_pad_``."""
+
+    scores: torch.Tensor
+    seqs: torch.Tensor
+
+    def add(self, scores: torch.Tensor, seqs: torch.Tensor) -> "_Finished":
+        """Merge candidates ``scores`` ``(batch, n)`` (-inf = not a candidate), ``seqs`` ``(batch, n, max_len)``."""
+        all_scores = torch.cat([self.scores, scores], dim=1)
+        best, idx = all_scores.topk(self.scores.size(1), dim=1)
+        all_seqs = torch.cat([self.seqs, seqs], dim=1)
+        return _Finished(best, all_seqs.gather(1, idx.unsqueeze(-1).expand(-1, -1, all_seqs.size(-1))))
+
+
+def _padded(seqs: torch.Tensor, max_len: int) -> torch.Tensor:
+    """``(..., steps)`` → ``(..., max_len)`` with ``_pad_`` after."""
+    return torch.nn.functional.pad(seqs, (0, max_len - seqs.size(-1)), value=PAD_IDX)
 
 
 @torch.no_grad()
 def beam_search(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, beam_size: int, max_len: int,
-                length_penalty: float = 1.0) -> list[list[int]]:
-    """Beam search; returns, per sentence, the best token ids (without ``_eos_``).
+                length_penalty_alpha: float = 1.0) -> BeamOutput:
+    """Beam search over ``src`` ``(batch, src_len)``.
 
-    A hypothesis ends when it emits ``_eos_``; a sentence is done once ``beam_size`` hypotheses have ended. Ended
-    hypotheses are ranked by log-probability divided by the GNMT length penalty. With ``beam_size=1`` this is
-    exactly greedy decoding.
+    A hypothesis ends when it emits ``_eos_``; a sentence is done once ``beam_size`` hypotheses have ended, and after
+    ``max_len`` steps its live hypotheses end too. Ended hypotheses are ranked by log-probability divided by
+    :func:`length_penalty` of their length (``_eos_`` included). With ``beam_size=1`` this is greedy decoding.
     """
-    batch, beam = src.size(0), beam_size
+    batch, beam, device = src.size(0), beam_size, src.device
     memory, hidden = model.encode(src, src_lens)
-    memory, hidden = memory.repeat_interleave(beam), hidden.repeat_interleave(beam, dim=1)
-    scores = torch.full((batch, beam), float("-inf"), device=src.device)
+    memory, state = memory.repeat_interleave(beam), model.decoder.init_state(hidden).repeat_interleave(beam)
+    scores = torch.full((batch, beam), float("-inf"), device=device)
     scores[:, 0] = 0.0
-    prev = torch.full((batch * beam,), BOS_IDX, dtype=torch.long, device=src.device)
-    seqs: list[list[int]] = [[] for _ in range(batch * beam)]
-    finished: list[list[tuple[float, list[int]]]] = [[] for _ in range(batch)]
-    done = [False] * batch
+    seqs = torch.empty((batch * beam, 0), dtype=torch.long, device=device)
+    prev = torch.full((batch * beam,), BOS_IDX, dtype=torch.long, device=device)
+    fin = _Finished(torch.full((batch, beam), float("-inf"), device=device),
+                    torch.full((batch, beam, max_len), PAD_IDX, dtype=torch.long, device=device))
+    base = (torch.arange(batch, device=device) * beam).unsqueeze(1)
+    every = _check_every(device)
     for step in range(max_len):
-        logits, hidden, _ = model.decoder.step(prev, hidden, memory)
-        logp = torch.log_softmax(logits.float(), dim=-1)
+        logits, state, _ = model.decoder.step(prev, state, memory)
+        logp = torch.log_softmax(_no_specials(logits).float(), dim=-1)
         vocab = logp.size(-1)
         cand = (scores.reshape(-1, 1) + logp).view(batch, beam * vocab)
-        top_s, top_i = cand.topk(min(2 * beam, beam * vocab), dim=-1)
-        new_scores, origin, new_tok = _select(batch, beam, top_s.tolist(), top_i.tolist(), vocab, step, done,
-                                              finished, seqs, length_penalty)
-        flat_origin = [b * beam + o for b in range(batch) for o in origin[b]]
-        flat_tok = [t for row in new_tok for t in row]
-        seqs = [seqs[o] + [t] for o, t in zip(flat_origin, flat_tok)]
-        hidden = hidden[:, torch.tensor(flat_origin, device=src.device)]
-        scores = torch.tensor(new_scores, device=src.device)
-        prev = torch.tensor(flat_tok, dtype=torch.long, device=src.device)
-        if all(done):
+        top_s, top_i = cand.topk(min(2 * beam, beam * vocab), dim=-1)  # (batch, 2·beam)
+        rows = base + torch.div(top_i, vocab, rounding_mode="floor")  # flat origin hypothesis
+        tok = top_i % vocab
+        cand_seqs = torch.cat([seqs[rows], tok.unsqueeze(-1)], dim=-1)  # (batch, 2·beam, step + 1)
+        is_eos = tok == EOS_IDX
+        # candidates are taken best first until `beam` live ones are found; an _eos_ ranked below those is not taken
+        live_before = torch.cumsum((~is_eos).long(), dim=-1) - (~is_eos).long()
+        ended = is_eos & torch.isfinite(top_s) & (live_before < beam)
+        fin = fin.add(torch.where(ended, top_s / length_penalty(step + 1, length_penalty_alpha), float("-inf")),
+                      _padded(cand_seqs[..., :-1], max_len))
+        alive_s, pick = torch.where(is_eos, float("-inf"), top_s).topk(beam, dim=-1)
+        done = torch.isfinite(fin.scores).all(dim=1)
+        scores = alive_s.masked_fill(done.unsqueeze(1), float("-inf"))
+        keep = rows.gather(1, pick).reshape(-1)
+        seqs = cand_seqs.gather(1, pick.unsqueeze(-1).expand(-1, -1, step + 1)).reshape(batch * beam, step + 1)
+        prev = tok.gather(1, pick).reshape(-1)
+        state = state.select(keep)
+        if (step + 1) % every == 0 and bool(done.all()):
             break
-    for b in range(batch):
-        if not done[b]:
-            for k in range(beam):
-                if new_scores[b][k] != float("-inf"):
-                    finished[b].append((new_scores[b][k] / _length_penalty(max_len, length_penalty), seqs[b * beam + k]))
-    return [max(f, key=lambda x: x[0])[1] if f else [] for f in finished]
+    live = scores / length_penalty(seqs.size(1), length_penalty_alpha)  # sentences still going at the end
+    fin = fin.add(live, _padded(seqs, max_len).view(batch, beam, max_len))
+    return BeamOutput(fin.seqs[:, 0], fin.scores[:, 0])
