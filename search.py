@@ -3,11 +3,17 @@
     python search.py label --ckpt CKPT IMAGE [IMAGE...]     # top ImageNet/training classes and top nouns
     python search.py text  --ckpt CKPT WORD [WORD...]       # images nearest the mean vector of the words
     python search.py image --ckpt CKPT IMAGE                # images nearest an image
+    python search.py label --method conse --vectors glove-kumo IMAGE   # ConSE: no DeViSE training at all
 
 Each prints a table; ``--grid out.png`` also draws the query and its results. Images are searched in
 ``--images DIR`` (default: the run's evaluation images, recorded in the checkpoint); nouns come from
 ``--nouns classids.txt`` (default: the run's ``data.nouns``, else the 20,000 most frequent words of the vectors).
 Indexes are cached under ``--cache-dir`` and rebuilt when their inputs change.
+
+``--method conse`` embeds images with ConSE instead of a DeViSE head: the probability-weighted mean of the word
+vectors of the backbone's 10 most likely ImageNet classes (``--backbone``/``--backbone-weights``, or the
+checkpoint's; classes the checkpoint held out of training are excluded). It needs a backbone with an ImageNet
+classifier and word vectors, and no checkpoint: without one, labels are the ImageNet classes.
 """
 from __future__ import annotations
 
@@ -16,14 +22,20 @@ import logging
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from datamodules.errors import UserInputError, exit_status
+from datamodules.images.class_merge import merge_duplicate_classes
+from datamodules.images.class_vectors import ClassVectors
+from datamodules.images.imagenet_classes import imagenet_class_names, imagenet_class_vectors
+from datamodules.images.loading import ImageLoader
 from datamodules.images.prepare import transforms_for
 from datamodules.text.source_base import file_stamp
 from datamodules.vectors import load_vectors
 from lightning_modules.devise_module import CKPT_KEY, DeviseModule
-from lightning_modules.nn.backbone import create_backbone
+from lightning_modules.nn.backbone import create_backbone, create_classifier
+from lightning_modules.nn.conse import ConseHead
 from lightning_modules.search.grid import Hit, image_grid, label_grid
 from lightning_modules.search.image_collection import ImageEmbedder, collection_index, list_images
 from lightning_modules.search.searcher import DeviseSearcher
@@ -55,13 +67,53 @@ def load_devise(ckpt: str | Path, device: str = "cpu") -> tuple[DeviseModule, to
     return module, backbone
 
 
+def _conse_parts(args: argparse.Namespace, state: dict | None):
+    """ConSE's image head (classifier → convex combination of class vectors), its backbone and class index."""
+    name = state["backbone"] if state else args.backbone
+    weights = state["backbone_weights"] if state else args.backbone_weights
+    spec = args.vectors or (state or {}).get("vectors_spec")
+    if not spec:
+        raise UserInputError("--method conse needs word vectors: give --vectors (e.g. glove-kumo)")
+    classifier = create_classifier(name, weights)
+    if classifier is None:
+        raise UserInputError(f"backbone {name} with weights {weights} has no ImageNet classifier, which ConSE needs: "
+                             "use e.g. --backbone-weights efficientnet-lite0-package")
+    imagenet = imagenet_class_vectors(spec, args.class_names)
+    held = set((state or {}).get("holdout", []))
+    aliases = (state or {}).get("aliases", {})
+    excluded = torch.tensor([aliases.get(w, w) in held for w in imagenet["wnids"]])
+    head = ConseHead(classifier, torch.as_tensor(imagenet["vectors"]), excluded)
+    if state:
+        classes = class_index(state["wnids"], state["names"], state["vectors"])
+    else:
+        names = imagenet_class_names(args.class_names)
+        keep = [i for i, v in enumerate(imagenet["vectors"]) if np.linalg.norm(v) > 0]
+        merged, _ = merge_duplicate_classes(ClassVectors([imagenet["wnids"][i] for i in keep],
+                                                         [names[imagenet["wnids"][i]] for i in keep],
+                                                         imagenet["vectors"][keep]))
+        classes = class_index(merged.wnids, merged.names, merged.vectors)
+    return head, create_backbone(name, weights), classes, name, weights, spec
+
+
 def build_searcher(args: argparse.Namespace) -> DeviseSearcher:
     """Class index from the checkpoint; embedder, noun index, image index and word vectors on first use."""
-    module, backbone = load_devise(args.ckpt, args.device)
-    state = module.class_state
-    transform = transforms_for(state["backbone"], state["backbone_weights"], train=False)
-    embedder = ImageEmbedder(backbone, module.head, transform, args.device, args.batch_size)
-    spec = args.vectors or state.get("vectors_spec")
+    state = None
+    if args.ckpt:
+        module, backbone = load_devise(args.ckpt, args.device)
+        state, head = module.class_state, module.head
+    elif args.method == "devise":
+        raise UserInputError("search.py needs --ckpt (a DeViSE checkpoint), or --method conse")
+    if args.method == "conse":
+        head, backbone, classes, name, weights, spec = _conse_parts(args, state)
+    else:
+        name, weights = state["backbone"], state["backbone_weights"]
+        classes, spec = class_index(state["wnids"], state["names"], state["vectors"]), None
+    transform = transforms_for(name, weights, train=False)
+    loader = ImageLoader(tuple((state or {}).get("image_background", (255, 255, 255))))
+    embedder = ImageEmbedder(backbone, head, transform, args.device, args.batch_size, loader)
+    spec = spec or args.vectors or state.get("vectors_spec")
+    state = state or {"holdout": [], "wnids": [], "names": []}
+    model_key = f"{args.method}|{file_stamp(Path(args.ckpt)) if args.ckpt else f'{name}|{weights}|{spec}'}"
     nouns = args.nouns or state.get("nouns") or DEFAULT_NOUNS
     cache = Path(args.cache_dir)
     names = dict(zip(state["wnids"], state["names"]))
@@ -70,15 +122,17 @@ def build_searcher(args: argparse.Namespace) -> DeviseSearcher:
 
     def images():
         held = set(state["holdout"]) if args.heldout_only else None
+        if not args.images and not eval_items:
+            raise UserInputError("give a folder of images to search with --images DIR")
         paths = list_images(args.images) if args.images else [Path(p) for p, c in eval_items if not held or c in held]
-        return collection_index(embedder, paths, file_stamp(Path(args.ckpt)), cache, args.index)
+        return collection_index(embedder, paths, model_key, cache, args.index)
 
     def vectors():
         if not spec:
             raise UserInputError("the checkpoint does not record its word vectors: give them with --vectors")
         return load_vectors(spec)
 
-    return DeviseSearcher(class_index(state["wnids"], state["names"], state["vectors"]), embedder,
+    return DeviseSearcher(classes, embedder,
                           nouns=(lambda: noun_index(nouns, spec, cache, args.index)) if spec and not args.no_nouns
                           else None, images=images, vectors=vectors, image_labels=labels)
 
@@ -119,7 +173,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("verb", choices=("label", "text", "image"), help="what to search for")
     parser.add_argument("queries", nargs="+", help="image paths (label, image) or words (text)")
-    parser.add_argument("--ckpt", required=True, help="DeViSE checkpoint written by train.py fit")
+    parser.add_argument("--ckpt", help="DeViSE checkpoint written by train.py fit (optional with --method conse)")
+    parser.add_argument("--method", choices=("devise", "conse"), default="devise",
+                        help="image embedding: the checkpoint's DeViSE head, or ConSE from the backbone's classifier")
+    parser.add_argument("--backbone", default="tf_efficientnet_lite0", help="ConSE without --ckpt: timm backbone")
+    parser.add_argument("--backbone-weights", default="efficientnet-lite0-package",
+                        help="ConSE without --ckpt: its weights (with an ImageNet classifier)")
+    parser.add_argument("--class-names", help="ConSE: imagenet_class_index.json or classids.txt for class names "
+                                              "(default: timm's ImageNet table)")
     parser.add_argument("-k", "--k", type=int, default=5, help="results per query")
     parser.add_argument("--grid", help="also write a PNG grid of the query and its results here")
     parser.add_argument("--images", help="folder of images to search (default: the run's evaluation images)")

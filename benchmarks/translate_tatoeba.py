@@ -1,141 +1,122 @@
-"""Train each lesson variant on real Tatoeba for the same time budget and print a comparison table.
+"""The lesson's progression on real Tatoeba in one command: each variant trained for the same CPU budget, a table and
+a plot of validation loss and BLEU against training time.
 
-    python benchmarks/translate_tatoeba.py --data ../shared/data/tatoeba_fra_eng/fra.txt --minutes 15 --best-minutes 60
+    python benchmarks/translate_tatoeba.py --data ../shared/data/tatoeba_fra_eng/fra.txt --minutes 15
 
-Every variant sees the same data (all pairs, split 90/10 grouped by English sentence), vectors and seed. Each run
-first times a few steps to size a one-cycle schedule (and the teacher-forcing ramp, where used) that ends when the
-budget does; validation (greedy decoding of the whole validation split) runs once at the end and is not counted in
-the budget. ``--best-minutes`` then retrains the variant with the lowest validation loss for longer and reports
-its sacreBLEU. Prints: variant, epochs, minutes, target tokens/s, val loss, sacreBLEU, chrF.
+Variants (overlays on ``configs/translate/tatoeba_lesson.yaml``, the lesson's recipe): ``seq2seq`` (plain GRU
+encoder–decoder), ``bidir`` (+ bidirectional encoder), ``teacher_forcing`` (+ teacher forcing annealed 1 → 0 over
+the first two thirds of the budget), ``attention`` (+ Bahdanau attention), ``full`` (all three), and ``tuned``
+(``configs/translate/tatoeba.yaml``). Each trains through ``train.py`` with ``callbacks.TrainingBudget`` (CPU
+time of its process, validation excluded, one-cycle schedule fitted to the budget), ``--jobs`` at a time with
+``--threads`` threads each, validating every ``--val-every`` steps. Prints: variant, epochs, CPU minutes, target
+tokens/s, validation loss, validation and test sacreBLEU (greedy), chrF; writes ``curves.png``.
 """
 from __future__ import annotations
 
 import argparse
-import logging
-import sys
-import time
+import csv
+import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytorch_lightning as pl
-import torch
+import matplotlib
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 
-from callbacks import AttentionPlotter, TeacherForcingScheduler  # noqa: E402
-from datamodules.text.sources import TatoebaSource  # noqa: E402
-from datamodules.translation import TranslationDataModule  # noqa: E402
-from lightning_modules import Seq2SeqModule  # noqa: E402
+from nmt_common import ROOT, SplitFiles, data_args, decode_ours, export_split, score, train_variant  # noqa: E402
 
-VARIANTS = {  # name: (bidirectional, teacher forcing, attention)
-    "seq2seq": (False, False, False), "bidir": (True, False, False), "teacher_forcing": (False, True, False),
-    "attention": (False, False, True), "full": (True, True, True),
+CONFIGS = ROOT / "configs" / "translate"
+RAMP = {"class_path": "callbacks.TeacherForcingScheduler",
+        "init_args": {"start": 1.0, "end": 0.0, "unit": "progress", "decay_fraction": 0.67}}
+
+
+def _lesson(bidirectional: bool, forcing: bool, attention: bool) -> tuple[Path, dict]:
+    callbacks = [RAMP] if forcing else []
+    return CONFIGS / "tatoeba_lesson.yaml", {
+        "trainer": {"callbacks": callbacks},
+        "model": {"init_args": {"bidirectional": bidirectional, "attention": attention, "teacher_forcing": 0.0}}}
+
+
+VARIANTS: dict[str, tuple[Path, dict]] = {
+    "seq2seq": _lesson(False, False, False), "bidir": _lesson(True, False, False),
+    "teacher_forcing": _lesson(False, True, False), "attention": _lesson(False, False, True),
+    "full": _lesson(True, True, True), "tuned": (CONFIGS / "tatoeba.yaml", {}),
 }
 
 
-class Throughput(pl.Callback):
-    """Counts target tokens (non-padding) and wall time spent in training batches."""
-
-    def __init__(self) -> None:
-        self.tokens, self.seconds, self._t0 = 0, 0.0, 0.0
-
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
-        self._t0 = time.perf_counter()
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        self.seconds += time.perf_counter() - self._t0
-        self.tokens += int(batch["tgt_lens"].sum())
+def val_curve(out: Path, budget: dict) -> list[dict]:
+    """Validation loss/BLEU at each validation, with the training CPU minutes spent by then."""
+    metrics = next(out.glob("lightning_logs/version_*/metrics.csv"), None) or next(out.rglob("metrics.csv"))
+    rows = [r for r in csv.DictReader(metrics.open()) if r.get("val/bleu")]
+    minutes = {v["step"]: v["train_seconds"] / 60 for v in budget["validations"]}
+    return [{"step": int(r["step"]), "minutes": minutes.get(int(r["step"]), float("nan")),
+             "val_loss": float(r["val/loss"]), "val_bleu": float(r["val/bleu"]), "val_chrf": float(r["val/chrf"])}
+            for r in rows]
 
 
-def make_module(dm: TranslationDataModule, variant: str, args) -> Seq2SeqModule:
-    bidir, _, attention = VARIANTS[variant]
-    return Seq2SeqModule(dm.src_vocab_size, dm.tgt_vocab_size, dm.src_emb_dim, dm.tgt_emb_dim,
-                         hidden_size=args.hidden, num_layers=2, bidirectional=bidir, attention=attention,
-                         lr=args.lr, max_decode_len=dm.max_tgt_len, beam_size=1)
+def run(name: str, args, split: SplitFiles, data: list[str]) -> dict:
+    config, overlay = VARIANTS[name]
+    out = Path(args.out) / name
+    extra = ["--trainer.val_check_interval", str(args.val_every), "--trainer.check_val_every_n_epoch", "null"]
+    budget = train_variant(out, ["-c", str(config), *data], overlay, args.minutes, args.threads, extra)
+    curve = val_curve(out, budget)
+    dec = decode_ours(out / "ckpt" / "last.ckpt", split.path("test", "fr"), 1, args.threads, out)
+    row = {"variant": name, **budget, "curve": curve, "test": score(dec.hyps, split.refs("test"))}
+    (out / "result.json").write_text(json.dumps(row, indent=2))
+    print(f"done: {name}: test BLEU {row['test']['bleu']:.2f}", flush=True)
+    return row
 
 
-def steps_per_second(dm: TranslationDataModule, variant: str, args) -> float:
-    """Time ``args.probe_steps`` training steps (after 5 warm-up steps) of this variant."""
-    pl.seed_everything(args.seed, verbose=False)
-    probe = Throughput()
-    trainer = pl.Trainer(accelerator="cpu", max_steps=args.probe_steps + 5, logger=False, enable_checkpointing=False,
-                         enable_progress_bar=False, limit_val_batches=0, enable_model_summary=False,
-                         callbacks=[probe])
-    module = make_module(dm, variant, args)
-    module.teacher_forcing = 0.5
-    t0 = time.perf_counter()
-    trainer.fit(module, datamodule=dm)
-    return (args.probe_steps + 5) / (time.perf_counter() - t0)
-
-
-def train_variant(dm: TranslationDataModule, variant: str, minutes: float, args, out_dir: Path) -> dict:
-    steps = max(10, int(steps_per_second(dm, variant, args) * minutes * 60))
-    pl.seed_everything(args.seed, verbose=False)
-    meter = Throughput()
-    callbacks: list[pl.Callback] = [meter]
-    if VARIANTS[variant][1]:
-        callbacks.append(TeacherForcingScheduler(unit="step", decay_steps=max(1, int(steps * args.tf_frac))))
-    if VARIANTS[variant][2]:
-        callbacks.append(AttentionPlotter(num_sentences=4))
-    logger = pl.loggers.CSVLogger(out_dir, name=variant)
-    trainer = pl.Trainer(accelerator="cpu", max_steps=steps, max_time={"minutes": minutes * 1.1},
-                         gradient_clip_val=1.0, logger=logger, enable_checkpointing=False, limit_val_batches=0,
-                         enable_progress_bar=False, enable_model_summary=False, callbacks=callbacks)
-    module = make_module(dm, variant, args)
-    t0 = time.perf_counter()
-    trainer.fit(module, datamodule=dm)
-    train_minutes = (time.perf_counter() - t0) / 60
-    trainer.limit_val_batches = 1.0
-    metrics = trainer.validate(module, datamodule=dm, verbose=False)[0]
-    n_batches = len(dm.train_dataloader())
-    return {"variant": variant, "epochs": trainer.global_step / n_batches, "minutes": train_minutes,
-            "tok_s": meter.tokens / max(meter.seconds, 1e-9), "val_loss": metrics["val/loss"],
-            "bleu": metrics["val/bleu"], "chrf": metrics["val/chrf"], "steps": trainer.global_step}
-
-
-def print_table(rows: list[dict]) -> None:
-    print("\n| variant | epochs | minutes | target tok/s | val loss | sacreBLEU | chrF |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+def table(rows: list[dict]) -> str:
+    lines = ["| variant | epochs | CPU minutes | target tok/s | val loss | val BLEU | test BLEU | test chrF |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        print(f"| {r['variant']} | {r['epochs']:.2f} | {r['minutes']:.1f} | {r['tok_s']:.0f} | {r['val_loss']:.3f} "
-              f"| {r['bleu']:.2f} | {r['chrf']:.2f} |", flush=True)
+        last = r["curve"][-1] if r["curve"] else {"val_loss": float("nan"), "val_bleu": float("nan")}
+        lines.append(f"| {r['variant']} | {r['epochs']:.2f} | {r['train_seconds'] / 60:.1f} | "
+                     f"{r['tokens_per_second']:.0f} | {last['val_loss']:.3f} | {last['val_bleu']:.2f} | "
+                     f"{r['test']['bleu']:.2f} | {r['test']['chrf']:.2f} |")
+    return "\n".join(lines)
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    fig, (ax_loss, ax_bleu) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for r in rows:
+        xs = [c["minutes"] for c in r["curve"]]
+        ax_loss.plot(xs, [c["val_loss"] for c in r["curve"]], marker="o", label=r["variant"])
+        ax_bleu.plot(xs, [c["val_bleu"] for c in r["curve"]], marker="o", label=r["variant"])
+    for ax, name in ((ax_loss, "validation loss (greedy decoding)"), (ax_bleu, "validation sacreBLEU (greedy)")):
+        ax.set_xlabel("training CPU minutes (1 thread, validation excluded)")
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+    ax_bleu.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default="../shared/data/tatoeba_fra_eng/fra.txt")
-    parser.add_argument("--minutes", type=float, default=15.0, help="training budget per variant")
-    parser.add_argument("--best-minutes", type=float, default=0.0, help="then train the best variant this long")
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "tatoeba_fra_eng" / "fra.txt"))
+    parser.add_argument("--minutes", type=float, default=15.0, help="CPU minutes of training per variant")
     parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--hidden", type=int, default=256)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--tf-frac", type=float, default=0.5, help="teacher forcing decays to 0 over this share")
-    parser.add_argument("--probe-steps", type=int, default=30)
-    parser.add_argument("--src-vectors", default="spacy:fr_core_news_md")
-    parser.add_argument("--tgt-vectors", default="train:300")
-    parser.add_argument("--cache-dir", default=".cache/translate")
+    parser.add_argument("--val-every", type=int, default=400, help="validate every this many training batches")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default="runs/bench_tatoeba")
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
-    dm = TranslationDataModule(TatoebaSource(path=args.data, url=None), cache_dir=args.cache_dir,
-                               src_vectors=args.src_vectors, tgt_vectors=args.tgt_vectors,
-                               batch_size=args.batch_size, seed=args.seed)
-    dm.prepare_data()
-    dm.setup("fit")
-    print(f"train {len(dm.split('train'))} pairs, valid {len(dm.split('valid'))} pairs", flush=True)
-    rows = []
-    for variant in args.variants.split(","):
-        rows.append(train_variant(dm, variant, args.minutes, args, Path(args.out)))
-        print_table(rows)
-    if args.best_minutes > 0:
-        best = min(rows, key=lambda r: r["val_loss"])["variant"]
-        long = train_variant(dm, best, args.best_minutes, args, Path(args.out))
-        long["variant"] = f"{best} ({args.best_minutes:g} min)"
-        print_table(rows + [long])
+    out = Path(args.out).resolve()
+    data = data_args(Path(args.data).resolve(), out / "cache")
+    split = export_split(["-c", str(CONFIGS / "tatoeba_lesson.yaml"), *data], out / "split")
+    print(f"split: {split.n_train} train / {split.n_valid} valid / {split.n_test} test pairs", flush=True)
+    names = args.variants.split(",")
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        rows = list(pool.map(lambda n: run(n, args, split, data), names))
+    text = table(rows)
+    (out / "table.md").write_text(text + "\n")
+    plot(rows, out / "curves.png")
+    print(f"\n{args.minutes:g} CPU minutes of training per variant, {args.threads} thread(s)\n\n{text}\n\n"
+          f"plot: {out / 'curves.png'}\nsignature: {rows[0]['test']['bleu_sig']}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,10 @@ from torch.utils.data import BatchSampler, DataLoader, Dataset, DistributedSampl
 from datamodules.atomic import atomic_pickle, load_pickle
 from datamodules.images.class_vectors import ClassVectors
 from datamodules.images.image_dataset import ImageDataset
-from datamodules.images.prepare import build_classes, checked_items, labels, precompute, transforms_for
+from datamodules.images.imagenet_classes import imagenet_class_vectors
+from datamodules.images.loading import ImageLoader
+from datamodules.images.devise_splits import DeviseSplits, plan_splits
+from datamodules.images.prepare import build_classes, check_no_leak, checked_items, labels, precompute, transforms_for
 from datamodules.images.seeded import EpochSeededItems
 from datamodules.images.sources import DemoImagesSource, ImageSource
 from datamodules.resume import ResumableTrainData
@@ -23,7 +26,7 @@ from lightning_modules.distributed import world_and_rank
 from lightning_modules.rng import preserved_rng
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 class FeatureDataset(Dataset):
@@ -60,8 +63,10 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
 
     ``prepare_data`` checks every image (unreadable ones are skipped and counted), maps each class to the vector of
     its lower-cased name (multi-word names: mean of the words; classes without a vector are dropped and counted),
-    picks the held-out classes, and — with ``precompute`` — runs the frozen backbone once over the images, caching
-    pooled features on disk (``train_views`` augmented passes for training). ``setup`` only loads those caches.
+    merges classes with the same name or vector into one label (logged), assigns images and classes to training,
+    validation (checkpoint selection) and test (the report) — see ``datamodules.images.devise_splits`` — and, with
+    ``precompute``, runs the frozen backbone once over the images, caching pooled features on disk
+    (``train_views`` augmented passes for training). ``setup`` only loads those caches.
 
     Args:
         source: the images (ImageNet folder tree, flat folder + CSV, or the generated demo set, the default).
@@ -69,29 +74,41 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
             the class ids are the names, as in the demo set).
         vectors: word-vector spec (see ``datamodules.vectors.load_vectors``), e.g. ``glove-kumo`` or ``a.vec,b.vec``.
         holdout: class ids, or a fraction of classes, kept out of training for zero-shot evaluation.
+        holdout_val: which held-out classes choose the checkpoint (a list, or a fraction of ``holdout``); the rest
+            are scored by ``test``.
+        eval_val_fraction: share of each seen class's evaluation images used for validation; the rest are tested.
         nouns: noun list for ``search.py label`` (WordNet ``classids.txt``; default: the 20,000 most frequent
             words of the vectors). Recorded in the checkpoint; not used in training.
+        image_background: colour that transparent pixels are composited onto when images are read (training,
+            feature caches, evaluation, and ``search.py`` with this run's checkpoint).
     """
 
     def __init__(self, source: ImageSource | None = None, class_names: str | None = None,
                  vectors: str = "glove-kumo", holdout: list[str] | float | None = None, holdout_seed: int = 0,
+                 holdout_val: list[str] | float = 0.5, eval_val_fraction: float = 0.5,
                  backbone: str = "tf_efficientnet_lite0", backbone_weights: str | None = "efficientnet-lite0-package",
                  precompute: bool = True, train_views: int = 1, batch_size: int = 64, num_workers: int = 0,
-                 cache_dir: str = ".cache/devise", seed: int = 0, nouns: str | None = None) -> None:
+                 cache_dir: str = ".cache/devise", seed: int = 0, nouns: str | None = None,
+                 image_background: str = "white") -> None:
         super().__init__()
         self.source = source if source is not None else DemoImagesSource()
         self.class_names, self.vectors, self.holdout, self.holdout_seed = class_names, vectors, holdout, holdout_seed
+        self.holdout_val, self.eval_val_fraction = holdout_val, eval_val_fraction
         self.backbone, self.backbone_weights = backbone, backbone_weights
         self.precompute, self.train_views = precompute, train_views
         self.batch_size, self.num_workers = batch_size, num_workers
         self.cache_dir, self.seed, self.nouns = Path(cache_dir), seed, nouns
+        self.image_background = image_background
+        self.loader = ImageLoader.with_background(image_background)
         self._state: dict | None = None
 
     def cache_key(self) -> str:
         spec = {"v": CACHE_VERSION, "source": self.source.fingerprint(), "vectors": self.vectors,
                 "names": file_stamp(Path(self.class_names)) if self.class_names else None,
-                "holdout": self.holdout, "hseed": self.holdout_seed, "backbone": [self.backbone, self.backbone_weights],
-                "precompute": self.precompute, "views": self.train_views, "seed": self.seed}
+                "holdout": self.holdout, "hseed": self.holdout_seed, "hval": self.holdout_val,
+                "eval_val": self.eval_val_fraction, "backbone": [self.backbone, self.backbone_weights],
+                "precompute": self.precompute, "views": self.train_views, "seed": self.seed,
+                "loader": self.loader.fingerprint()}
         return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     @property
@@ -108,21 +125,41 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
         if self.state_path.exists():
             return
         items = checked_items(self.source, self.cache_dir)
-        classes, held = build_classes(self.source, self.class_names, self.vectors, items["train"] + items["valid"],
-                                      self.holdout, self.holdout_seed)
-        idx = {c: i for i, c in enumerate(classes.wnids)}
-        train = [it for it in items["train"] if it[1] in idx and it[1] not in held]
-        valid = [it for it in items["valid"] if it[1] in idx]
-        log.info("%d classes with vectors (%d held out); %d training and %d evaluation images",
-                 len(classes), len(held), len(train), len(valid))
-        state = {"classes": classes, "holdout": held, "train": train, "valid": valid, "features": None}
+        classes, aliases = build_classes(self.source, self.class_names, self.vectors,
+                                         items["train"] + items["valid"])
+        known = set(classes.wnids)
+        canon = {split: [(p, aliases.get(c, c)) for p, c in its if aliases.get(c, c) in known]
+                 for split, its in items.items()}
+        splits = plan_splits(classes.wnids, canon["train"], canon["valid"], self._holdout(aliases),
+                             self._holdout_val(aliases), self.eval_val_fraction, self.holdout_seed,
+                             self.source.eval_is_train())
+        check_no_leak(classes, splits.heldout)
+        log.info("%d labels (%d merged classes; %d held out); %d training, %d validation and %d test images",
+                 len(classes), len(aliases), len(splits.heldout), len(splits.train), len(splits.val),
+                 len(splits.test))
+        state = {"classes": classes, "aliases": aliases, "splits": splits, "features": None,
+                 # the word vectors of the ImageNet-1k classes, for the backbone-classifier baselines (ConSE)
+                 "imagenet": imagenet_class_vectors(self.vectors, self._names_file()) if self.backbone_weights else None}
         if self.precompute:
+            idx = {c: i for i, c in enumerate(classes.wnids)}
             state["features"] = {
-                "train": precompute(train, idx, self.backbone, self.backbone_weights, self.train_views,
-                                    self.train_views > 1, self.cache_dir, self.seed),
-                "valid": precompute(valid, idx, self.backbone, self.backbone_weights, 1, False, self.cache_dir,
-                                    self.seed)}
+                name: precompute(its, idx, self.backbone, self.backbone_weights, self.train_views if name == "train"
+                                 else 1, name == "train" and self.train_views > 1, self.cache_dir, self.seed,
+                                 self.loader)
+                for name, its in (("train", splits.train), ("val", splits.val), ("test", splits.test))}
         atomic_pickle(self.state_path, state)
+
+    def _names_file(self) -> str | None:
+        """The class-name file, when the source's ids are WordNet ids that need one."""
+        return None if self.source.names_are_ids() else self.class_names
+
+    def _holdout(self, aliases: dict[str, str]) -> list[str] | float | None:
+        """``holdout`` with merged-away class ids replaced by their label's id."""
+        return sorted({aliases.get(c, c) for c in self.holdout}) if isinstance(self.holdout, list) else self.holdout
+
+    def _holdout_val(self, aliases: dict[str, str]) -> list[str] | float:
+        hv = self.holdout_val
+        return sorted({aliases.get(c, c) for c in hv}) if isinstance(hv, list) else hv
 
     def _load(self) -> dict:
         if self._state is None:
@@ -149,19 +186,30 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
     def classes(self) -> ClassVectors:
         return self._load()["classes"]
 
+    @property
+    def splits(self) -> DeviseSplits:
+        return self._load()["splits"]
+
     def class_state(self) -> dict:
-        """What the model and search.py need: class ids, names, vectors ``(n_classes, dim)``, held-out ids, the
-        backbone, the vectors spec and noun list, and the evaluation images ``[(path, class id), ...]``."""
+        """What the model and search.py need: class ids, names, vectors ``(n_classes, dim)``, held-out ids (all,
+        and those that choose the checkpoint / are tested), merged-away ids, the backbone, the vectors spec, noun
+        list and image background, and the evaluation images ``[(path, class id), ...]``."""
         st = self._load()
-        c = st["classes"]
+        c, sp = st["classes"], st["splits"]
         return {"wnids": list(c.wnids), "names": list(c.names), "vectors": np.asarray(c.vectors),
-                "holdout": list(st["holdout"]), "backbone": self.backbone, "backbone_weights": self.backbone_weights,
-                "vectors_spec": self.vectors, "nouns": self.nouns,
-                "eval_items": [[str(p), cid] for p, cid in st["valid"]]}
+                "holdout": sp.heldout, "holdout_val": list(sp.heldout_val), "holdout_test": list(sp.heldout_test),
+                "aliases": dict(st["aliases"]), "backbone": self.backbone, "backbone_weights": self.backbone_weights,
+                "vectors_spec": self.vectors, "nouns": self.nouns, "image_background": list(self.loader.background),
+                "seen_eval_is_fit": sp.seen_eval_is_fit, "imagenet": st.get("imagenet"),
+                "eval_items": [[str(p), cid] for p, cid in sp.val + sp.test]}
 
     def items(self, split: str) -> list:
-        """``[(path, class_id), ...]`` of ``"train"`` or ``"valid"``."""
-        return self._load()[split]
+        """``[(path, class_id), ...]`` of ``"train"``, ``"val"`` or ``"test"``."""
+        return getattr(self.splits, split)
+
+    def describe(self, stage: str) -> str:
+        """Which images and classes ``stage`` (``"val"`` or ``"test"``) scores."""
+        return self.splits.describe(stage)
 
     def _feature_files(self, split: str) -> list[Path]:
         """The split's feature files, found in ``cache_dir`` (so a moved or copied cache folder still works)."""
@@ -171,9 +219,11 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
     def _dataset(self, split: str) -> Dataset:
         st = self._load()
         idx = {c: i for i, c in enumerate(st["classes"].wnids)}
+        items = self.items(split)
         if st["features"] is not None:
-            return FeatureDataset(self._feature_files(split), labels(st[split], idx))
-        return ImageDataset(st[split], idx, transforms_for(self.backbone, self.backbone_weights, split == "train"))
+            return FeatureDataset(self._feature_files(split), labels(items, idx))
+        return ImageDataset(items, idx, transforms_for(self.backbone, self.backbone_weights, split == "train"),
+                            loader=self.loader)
 
     def train_dataloader(self) -> DataLoader:
         """Shuffled by ``(seed, epoch)``; under DDP every image once per epoch across ranks (a few repeated to even
@@ -189,16 +239,16 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
         return DataLoader(ds, batch_sampler=batches, num_workers=self.num_workers,
                           persistent_workers=self.num_workers > 0, generator=torch.Generator().manual_seed(self.seed))
 
-    def _eval_loader(self) -> DataLoader:
+    def _eval_loader(self, split: str) -> DataLoader:
         """Each rank evaluates every ``world``-th image; outputs carry dataset indices, so metrics count each
         image once."""
-        ds = WithIndex(self._dataset("valid"))
+        ds = WithIndex(self._dataset(split))
         world, rank = world_and_rank(self.trainer)
         subset = ds if world == 1 else Subset(ds, range(rank, len(ds), world))
         return DataLoader(subset, batch_size=self.batch_size, num_workers=self.num_workers)
 
     def val_dataloader(self) -> DataLoader:
-        return self._eval_loader()
+        return self._eval_loader("val")
 
     def test_dataloader(self) -> DataLoader:
-        return self._eval_loader()
+        return self._eval_loader("test")

@@ -99,8 +99,9 @@ def _show_project_logs() -> None:
             logger.setLevel(logging.INFO)
 
 
-def cli_main(args: list[str] | None = None) -> LessonCLI | None:
-    """Run the CLI; bad user input prints one line and exits with status 2 instead of a traceback."""
+def cli_main(args: list[str] | None = None, run: bool = True) -> LessonCLI | None:
+    """Run the CLI; bad user input prints one line and exits with status 2 instead of a traceback. With
+    ``run=False`` the config is only parsed and its classes instantiated (the DataModule's cache is built)."""
     _show_project_logs()
     try:
         return LessonCLI(subclass_mode_model=True, subclass_mode_data=True, seed_everything_default=0,
@@ -109,7 +110,7 @@ def cli_main(args: list[str] | None = None) -> LessonCLI | None:
                                            # both DataModules shard by rank themselves (length-grouped batches
                                            # kept, no padding duplicates); Lightning's wrapper would undo that
                                            "use_distributed_sampler": False},
-                         save_config_kwargs={"overwrite": True}, args=args)
+                         save_config_kwargs={"overwrite": True}, args=args, run=run)
     except FileNotFoundError as exc:  # Lightning's own message for a --ckpt_path that does not exist
         if "checkpoint" not in str(exc).lower():
             raise

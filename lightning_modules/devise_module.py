@@ -11,12 +11,15 @@ import torch.nn.functional as F
 
 from datamodules.errors import UserInputError
 from lightning_modules.checkpoint_io import check_checkpoint_fits
-from lightning_modules.devise_report import ReportBuilder, write_devise_report
+from lightning_modules.devise_eval import EvalRow, chance_hit_rates, method_hit_rates
+from lightning_modules.devise_report import ReportBuilder, ReportHeader, write_devise_report
 from lightning_modules.distributed import gather_lists, run_dir
 from lightning_modules.lr_schedule import one_cycle_factor
-from lightning_modules.nn.backbone import create_backbone
+from lightning_modules.nn.backbone import create_backbone, create_classifier
+from lightning_modules.nn.conse import ClassifierBaselines
 from lightning_modules.nn.devise_head import DeviseHead
 from lightning_modules.nn.devise_loss import cosine_loss, hinge_rank_loss
+from lightning_modules.nn.ranking import true_class_ranks
 
 log = logging.getLogger(__name__)
 CKPT_KEY = "devise_classes"
@@ -47,16 +50,25 @@ class DeviseModule(pl.LightningModule):
         self.class_state: dict | None = None
         self.register_buffer("class_vectors", torch.zeros(0, out_dim), persistent=False)
         self.register_buffer("heldout_mask", torch.zeros(0, dtype=torch.bool), persistent=False)
-        self._outputs: list = []
+        self.unseen_masks: dict[str, torch.Tensor] = {}
+        self.baselines: ClassifierBaselines | None = None
+        self._outputs: list[EvalRow] = []
 
     # ---- classes -----------------------------------------------------------------------------------------------
     def set_classes(self, state: dict) -> None:
-        """Install class ids, names, vectors ``(n_classes, out_dim)`` and the held-out set."""
+        """Install class ids, names, vectors ``(n_classes, out_dim)`` and the held-out groups (checkpoints written
+        before the validation/test split of held-out classes score every held-out class in both)."""
         self.class_state = state
-        vectors = torch.as_tensor(state["vectors"], dtype=torch.float32)
-        held = set(state["holdout"])
+        vectors = torch.as_tensor(np.asarray(state["vectors"]), dtype=torch.float32)
         self.class_vectors = F.normalize(vectors, dim=-1).to(self.device)
-        self.heldout_mask = torch.tensor([w in held for w in state["wnids"]], device=self.device)
+
+        def mask(ids) -> torch.Tensor:
+            ids = set(ids)
+            return torch.tensor([w in ids for w in state["wnids"]], dtype=torch.bool, device=self.device)
+
+        self.heldout_mask = mask(state["holdout"])
+        self.unseen_masks = {"val": mask(state.get("holdout_val", state["holdout"])),
+                             "test": mask(state.get("holdout_test", state["holdout"]))}
 
     def setup(self, stage: str) -> None:
         dm = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
@@ -64,10 +76,13 @@ class DeviseModule(pl.LightningModule):
             self.set_classes(dm.class_state())
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        # plain lists and a tensor only, so the checkpoint loads with torch.load(weights_only=True)
+        # plain lists and tensors only, so the checkpoint loads with torch.load(weights_only=True)
         if self.class_state is not None:
             state = dict(self.class_state)
             state["vectors"] = torch.as_tensor(np.asarray(state["vectors"]), dtype=torch.float32)
+            if state.get("imagenet"):
+                state["imagenet"] = {"wnids": list(state["imagenet"]["wnids"]), "vectors": torch.as_tensor(
+                    np.asarray(state["imagenet"]["vectors"]), dtype=torch.float32)}
             checkpoint[CKPT_KEY] = state
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
@@ -100,41 +115,41 @@ class DeviseModule(pl.LightningModule):
     # ---- evaluation --------------------------------------------------------------------------------------------
     def ranks(self, pred: torch.Tensor, target_idx: torch.Tensor, among: torch.Tensor | None = None) -> torch.Tensor:
         """1-based rank of each true class by cosine, ``(batch,)``, among all classes or only those where the
-        mask ``among`` ``(n_classes,)`` is True."""
-        scores = F.normalize(pred.float(), dim=-1) @ self.class_vectors.T  # (batch, n_classes)
-        true = scores.gather(1, target_idx.unsqueeze(1))
-        better = scores > true
-        if among is not None:
-            better &= among
-        return better.sum(1) + 1
+        mask ``among`` ``(n_classes,)`` is True; ties count against the true class."""
+        return true_class_ranks(F.normalize(pred.float(), dim=-1) @ self.class_vectors.T, target_idx, among)
 
-    def _eval_step(self, batch, prefix: str) -> None:
+    def _eval_step(self, batch, stage: str) -> None:
         """``batch``: features or images, class indices ``(batch,)``, dataset indices ``(batch,)``."""
         x, y, index = batch
         pred = self(x)
-        self.log(f"{prefix}/loss", cosine_loss(pred, self.class_vectors[y]), batch_size=len(y), sync_dist=True)
-        ranks, unseen_ranks = self.ranks(pred, y), self.ranks(pred, y, among=self.heldout_mask)
-        vectors = F.normalize(pred.float(), dim=-1).cpu().numpy() if prefix == "test" else [None] * len(y)
-        self._outputs.extend(zip(index.tolist(), ranks.tolist(), self.heldout_mask[y].tolist(),
-                                 unseen_ranks.tolist(), vectors))
+        self.log(f"{stage}/loss", cosine_loss(pred, self.class_vectors[y]), batch_size=len(y), sync_dist=True)
+        unseen = self.unseen_masks[stage].to(pred.device)
+        ranks = {"devise": self.ranks(pred, y)}
+        unseen_ranks = {"devise": self.ranks(pred, y, among=unseen)}
+        if stage == "test" and self.baselines is not None:
+            features = x if self.backbone is None else self._reference_backbone(x)
+            probs, conse = self.baselines(features)
+            if self.baselines.has_softmax:
+                ranks["softmax"] = true_class_ranks(probs, y)
+            ranks["conse"], unseen_ranks["conse"] = self.ranks(conse, y), self.ranks(conse, y, among=unseen)
+        vectors = F.normalize(pred.float(), dim=-1).cpu().numpy() if stage == "test" else [None] * len(y)
+        cols = {m: r.tolist() for m, r in ranks.items()}
+        ucols = {m: r.tolist() for m, r in unseen_ranks.items()}
+        for j, (i, held) in enumerate(zip(index.tolist(), unseen[y].tolist())):
+            self._outputs.append(EvalRow(i, held, {m: c[j] for m, c in cols.items()},
+                                         {m: c[j] for m, c in ucols.items()}, vectors[j]))
 
     @staticmethod
-    def _unique(rows: list[tuple]) -> list[tuple]:
+    def _unique(rows: list[EvalRow]) -> list[EvalRow]:
         """Rows from all processes, one per dataset index (a distributed sampler pads with repeats), in order."""
-        return sorted(dict((r[0], r) for r in gather_lists(rows)).values(), key=lambda r: r[0])
+        return sorted(dict((r.index, r) for r in gather_lists(rows)).values(), key=lambda r: r.index)
 
-    def hit_rates(self, rows: list[tuple]) -> dict[str, float]:
-        """Flat hit@k over training-class images; for held-out-class images, zero-shot hit@k among all classes
-        (``zeroshot_hit``, the DeViSE paper's harder "generalised" setting) and among the held-out classes only
-        (``zeroshot_unseen_hit``, the conventional zero-shot protocol). ``rows``: ``(index, rank, held_out,
-        rank among held-out classes, ...)``."""
-        out = {}
-        for name, keep, col in (("hit", False, 1), ("zeroshot_hit", True, 1), ("zeroshot_unseen_hit", True, 3)):
-            ranks = np.array([r[col] for r in rows if r[2] == keep])
-            n_choices = int(self.heldout_mask.sum()) if col == 3 else len(self.class_vectors)
-            if len(ranks):
-                out.update({f"{name}@{k}": float((ranks <= k).mean()) for k in self.hparams.hit_ks if k < n_choices})
-        return out
+    def hit_rates(self, rows: list[EvalRow], stage: str, method: str = "devise") -> dict[str, float]:
+        """Flat hit@k over seen-class images; for held-out-class images, zero-shot hit@k among all classes
+        (``zeroshot_hit``, the DeViSE paper's harder "generalised" setting) and among the stage's held-out classes
+        only (``zeroshot_unseen_hit``, the conventional zero-shot protocol)."""
+        return method_hit_rates(rows, method, self.hparams.hit_ks, len(self.class_vectors),
+                                int(self.unseen_masks[stage].sum()))
 
     def on_validation_epoch_start(self) -> None:
         self._outputs = []
@@ -143,12 +158,13 @@ class DeviseModule(pl.LightningModule):
         self._eval_step(batch, "val")
 
     def on_validation_epoch_end(self) -> None:
-        for key, value in self.hit_rates(self._unique(self._outputs)).items():
-            self.log(f"val/{key}", value, prog_bar=key in ("hit@1", "zeroshot_hit@5"))
+        for key, value in self.hit_rates(self._unique(self._outputs), "val").items():
+            self.log(f"val/{key}", value, prog_bar=key in ("hit@1", "zeroshot_unseen_hit@1"))
         self._outputs = []
 
     def on_test_epoch_start(self) -> None:
         self._outputs = []
+        self.baselines = self._make_baselines()
 
     def test_step(self, batch, batch_idx: int) -> None:
         self._eval_step(batch, "test")
@@ -156,19 +172,45 @@ class DeviseModule(pl.LightningModule):
     def on_test_epoch_end(self) -> None:
         rows = self._unique(self._outputs)
         self._outputs = []
-        rates = self.hit_rates(rows)
-        for key, value in rates.items():
+        methods = {"DeViSE": "devise", "softmax (backbone's classifier)": "softmax", "ConSE (top 10)": "conse"}
+        table = {name: self.hit_rates(rows, "test", m) for name, m in methods.items()}
+        table = {name: values for name, values in table.items() if values}
+        table["chance"] = chance_hit_rates(rows, self.hparams.hit_ks, len(self.class_vectors),
+                                           int(self.unseen_masks["test"].sum()))
+        for key, value in table["DeViSE"].items():
             self.log(f"test/{key}", value)
-        self.test_results = {"n_images": len(rows), "n_heldout_images": sum(r[2] for r in rows), **rates}
+        for name, prefix in (("softmax (backbone's classifier)", "softmax"), ("ConSE (top 10)", "conse")):
+            for key, value in table.get(name, {}).items():
+                self.log(f"test/{prefix}_{key}", value)
+        self.test_results = {"n_images": len(rows), "n_heldout_images": sum(r.held_out for r in rows),
+                             **table["DeViSE"]}
+        self.test_table = table
         dm = self.trainer.datamodule
         if self.trainer.is_global_zero and rows and dm is not None and hasattr(dm, "items"):
-            valid = dm.items("valid")
-            items = [valid[r[0]] for r in rows]
+            items = [dm.items("test")[r.index] for r in rows]
             builder = ReportBuilder(self.class_state, [str(p) for p, _ in items], [c for _, c in items],
-                                    np.stack([r[4] for r in rows]))
-            paths = write_devise_report(run_dir(self.trainer), self.test_results,
-                                        builder)
+                                    np.stack([r.vector for r in rows]))
+            monitor = getattr(self.trainer.checkpoint_callback, "monitor", None)
+            header = ReportHeader(dm.describe("test"), dm.describe("val"), monitor,
+                                  bool(self.class_state.get("seen_eval_is_fit")))
+            paths = write_devise_report(run_dir(self.trainer), self.test_results, builder, table, header)
             log.info("DeViSE report: %s", ", ".join(map(str, paths)))
+
+    def _make_baselines(self) -> ClassifierBaselines | None:
+        """The backbone's own ImageNet classifier mapped onto this run's labels, when the weights have one."""
+        state, hp = self.class_state or {}, self.hparams
+        imagenet = state.get("imagenet")
+        classifier = create_classifier(hp.backbone, hp.backbone_weights) if imagenet else None
+        if classifier is None:
+            return None
+        if self.backbone is not None:
+            self._reference_backbone = create_backbone(hp.backbone, hp.backbone_weights).to(self.device).eval()
+        label = {w: i for i, w in enumerate(state["wnids"])}
+        aliases = state.get("aliases", {})
+        label_of_class = [label.get(aliases.get(w, w), -1) for w in imagenet["wnids"]]
+        held = [label[w] for w in state["holdout"] if w in label]
+        vectors = torch.as_tensor(np.asarray(imagenet["vectors"]), dtype=torch.float32)
+        return ClassifierBaselines(classifier, label_of_class, vectors, held, len(label)).to(self.device)
 
     # ---- optimisation ------------------------------------------------------------------------------------------
     def configure_optimizers(self):

@@ -6,16 +6,36 @@ search) and ``search_image.png`` (image → image).
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from datamodules.atomic import atomic_write_json, atomic_write_text
+from lightning_modules.devise_eval import comparison_table
 from lightning_modules.search.grid import Hit, image_grid, label_grid
 from lightning_modules.search.searcher import DeviseSearcher
 from lightning_modules.search.vector_index import VectorIndex
 from lightning_modules.search.word_indexes import class_index
+
+
+@dataclass(frozen=True)
+class ReportHeader:
+    """What the report scored, and what chose the checkpoint."""
+
+    scored: str
+    selection: str
+    monitor: str | None
+    seen_eval_is_fit: bool
+
+    def lines(self) -> list[str]:
+        fit = ("**Seen-class scores are a training-set fit**: this source evaluates its training images (one image "
+               "per class), so `hit@k` says how well the head fits them, not how it generalises. The held-out "
+               "(zero-shot) columns are real generalisation.") if self.seen_eval_is_fit else ""
+        return [f"Scored (test): {self.scored}.", "",
+                f"Checkpoint chosen by `{self.monitor or 'the last epoch'}` on the validation set: {self.selection}; "
+                "no test image or held-out test class was used for selection.", ""] + ([fit, ""] if fit else [])
 
 
 def _first_per_class(labels: Sequence[str], wanted: Sequence[str], limit: int) -> list[int]:
@@ -40,7 +60,7 @@ class ReportBuilder:
         self.state, self.paths, self.labels, self.per_row = state, list(paths), list(labels), per_row
         self.name = dict(zip(state["wnids"], state["names"]))
         self.class_vec = dict(zip(state["wnids"], np.asarray(state["vectors"], dtype=np.float32)))
-        held = [c for c in state["holdout"] if c in self.name]
+        held = [c for c in state.get("holdout_test", state["holdout"]) if c in self.name]
         self.held, self.seen = held, [c for c in dict.fromkeys(self.labels) if c not in set(held)]
         self.predictions = predictions
         self.classes = class_index(state["wnids"], state["names"], state["vectors"])
@@ -100,10 +120,19 @@ def _grid_rows(examples: dict) -> tuple[list, list, list]:
     return label_rows, text_rows, image_rows
 
 
-def _markdown(results: dict, examples: dict, grids: dict[str, str]) -> str:
-    lines = ["# DeViSE test report", "", f"{results['n_images']} test images, {results['n_heldout_images']} of "
-             "them from classes held out of training (zero-shot).", "", "| metric | value |", "| --- | ---: |"]
-    lines += [f"| {k} | {v:.4f} |" for k, v in results.items() if isinstance(v, float)]
+def _markdown(results: dict, examples: dict, grids: dict[str, str], table: dict[str, dict[str, float]],
+              header: ReportHeader | None) -> str:
+    lines = ["# DeViSE test report", ""] + (header.lines() if header else [])
+    lines += [f"{results['n_images']} test images, {results['n_heldout_images']} of them from classes held out of "
+              "training (zero-shot). `hit@k`: images of seen classes ranked among all classes; `zeroshot_hit@k`: "
+              "held-out images among all classes; `zeroshot_unseen_hit@k`: held-out images among the held-out test "
+              "classes only. Ties count against the true class.", ""]
+    lines += ["## DeViSE beside baselines on the same test images", ""] + comparison_table(table)
+    lines += ["", "Softmax is the backbone's own ImageNet classifier (trained on every ImageNet class, held-out ones "
+              "included, so it has no zero-shot column); ConSE combines the word vectors of its 10 most probable "
+              "classes, held-out classes excluded; chance is a random ranking.", ""]
+    extra = {k: v for k, v in results.items() if isinstance(v, float) and "precision" in k}
+    lines += [f"- {k}: {v:.4f}" for k, v in extra.items()]
     lines += ["", "## Text → image (held-out names are zero-shot)", "",
               "Precision: share of the returned images that show the query class. `among held-out` searches only the",
               "images of held-out classes (the conventional zero-shot protocol); `all` searches every test image.", "",
@@ -120,9 +149,13 @@ def _markdown(results: dict, examples: dict, grids: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_devise_report(log_dir: str | Path, results: dict, builder: ReportBuilder) -> list[Path]:
-    """Write ``devise_report.json``/``.md`` and the three search grids into ``log_dir``; returns the paths."""
+def write_devise_report(log_dir: str | Path, results: dict, builder: ReportBuilder,
+                        table: dict[str, dict[str, float]] | None = None,
+                        header: ReportHeader | None = None) -> list[Path]:
+    """Write ``devise_report.json``/``.md`` and the three search grids into ``log_dir``; returns the paths.
+    ``table`` holds hit rates per method (DeViSE, baselines, chance); ``header`` what was scored and selected."""
     log_dir = Path(log_dir)
+    table = table or {"DeViSE": {k: v for k, v in results.items() if isinstance(v, float)}}
     examples = {"label": builder.label_examples(), "text": builder.text_examples(), "image": builder.image_examples()}
     label_rows, text_rows, image_rows = _grid_rows(examples)
     grids = {}
@@ -134,6 +167,8 @@ def write_devise_report(log_dir: str | Path, results: dict, builder: ReportBuild
         values = [e["precision"] for e in examples["text"] if e["held_out"] and e["among"] == among]
         if values:
             results = {**results, f"{key}@{builder.per_row}": float(np.mean(values))}
-    atomic_write_json(log_dir / "devise_report.json", {"results": results, "examples": examples, "grids": grids})
-    atomic_write_text(log_dir / "devise_report.md", _markdown(results, examples, grids))
+    atomic_write_json(log_dir / "devise_report.json", {"header": asdict(header) if header else None,
+                                                       "results": results, "methods": table,
+                                                       "examples": examples, "grids": grids})
+    atomic_write_text(log_dir / "devise_report.md", _markdown(results, examples, grids, table, header))
     return [log_dir / "devise_report.json", log_dir / "devise_report.md", *(log_dir / g for g in grids.values())]

@@ -221,3 +221,13 @@ class Seq2SeqModule(pl.LightningModule):
     def on_train_start(self) -> None:
         # a resumed run may train longer than the run that wrote the checkpoint: stretch the schedule to fit
         self._total_steps = self.trainer.estimated_stepping_batches
+
+    @property
+    def total_steps(self) -> float:
+        """The length of the training schedule in optimizer steps (the trainer's estimate, or a fitted budget)."""
+        total = getattr(self, "_total_steps", None)
+        return float(total if total is not None else self.trainer.estimated_stepping_batches)
+
+    def fit_schedule(self, total_steps: int) -> None:
+        """Make the one-cycle schedule end after ``total_steps`` optimizer steps (``callbacks.TrainingBudget``)."""
+        self._total_steps = max(1, int(total_steps))

@@ -66,6 +66,17 @@ def test_french_and_english_files_with_different_line_counts(tmp_path: Path, cap
     assert not list((tmp_path / "cache").glob("*.tsv")), "no half-built cache left behind"
 
 
+def test_parallel_test_files_with_different_line_counts(tmp_path: Path, capsys):
+    (tmp_path / "t.fr").write_text("Où ?\nQui ?\nQuand ?\n", encoding="utf-8")
+    (tmp_path / "t.en").write_text("Where?\nWho?\n", encoding="utf-8")
+    write_gigafren(tmp_path / "giga")
+    args = _fit_gigafren(tmp_path, "--data.test_source", "datamodules.text.sources.ParallelFilesSource",
+                         "--data.test_source.init_args.src", str(tmp_path / "t.fr"),
+                         "--data.test_source.init_args.tgt", str(tmp_path / "t.en"))
+    line = _one_error_line(capsys, lambda: cli_main(args))
+    assert "t.fr has 3 lines" in line and "t.en has 2" in line and "line-aligned" in line
+
+
 def test_empty_corpus_after_filtering(tmp_path: Path, capsys):
     giga = tmp_path / "giga"
     giga.mkdir()
@@ -212,17 +223,26 @@ def test_search_with_a_translation_checkpoint(translation_ckpt: Path, capsys):
     assert str(translation_ckpt) in line and "DeViSE" in line
 
 
-def test_empty_and_long_lines_to_translate(translation_ckpt: Path, tmp_path: Path, caplog):
+def test_empty_and_long_lines_to_translate(translation_ckpt: Path, tmp_path: Path, caplog,
+                                           monkeypatch: pytest.MonkeyPatch):
+    """Blank lines stay blank; a source far longer than any training sentence is encoded whole, with room to
+    decode it, and no truncation warning."""
+    from lightning_modules.nn.seq2seq import Seq2Seq
+
     source = tmp_path / "in.fr"
     long = " ".join(["pourquoi"] * 200) + " ?"
     source.write_text(f"{question_pairs()[0][0]}\n\n   \n{long}\nOù est la gare ?\n", encoding="utf-8")
     out = tmp_path / "out.en"
+    encoded, encode = [], Seq2Seq.encode
+    monkeypatch.setattr(Seq2Seq, "encode", lambda self, src, lens: (encoded.append(src.shape), encode(self, src, lens))[1])
     with caplog.at_level("WARNING"):
         assert translate.main(["--ckpt", str(translation_ckpt), "--input", str(source), "--output", str(out)]) == 0
     lines = out.read_text(encoding="utf-8").split("\n")
     assert len(lines) == 6 and lines[5] == ""  # five input lines, five output lines
     assert lines[1] == "" and lines[2] == "" and lines[0] and lines[3] and lines[4]
-    assert "line 4" in caplog.text and "truncated" in caplog.text
+    assert max(shape[1] for shape in encoded) == 202  # 200 words, "?" and _eos_: nothing cut
+    assert torch.load(translation_ckpt, weights_only=False)["translation_vocab"]["max_src_len"] < 20
+    assert "truncat" not in caplog.text
 
 
 # ---- search.py ---------------------------------------------------------------------------------------------------

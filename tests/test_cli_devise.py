@@ -19,7 +19,8 @@ def _tiny(tmp: Path) -> list[str]:
             "--data.source.init_args.folder", str(tmp / "images"), "--data.source.init_args.images_per_class", "3",
             "--data.source.init_args.valid_per_class", "2", "--data.source.init_args.size", "64",
             "--data.cache_dir", str(tmp / "cache"), "--data.vectors", "glove-kumo",
-            "--data.holdout", "[truck, moon]", "--data.batch_size", "16", "--checkpoint.dirpath", str(tmp / "ckpt")]
+            "--data.holdout", "[truck, moon, bus, lamp]",
+                "--data.holdout_val", "[bus, lamp]", "--data.batch_size", "16", "--checkpoint.dirpath", str(tmp / "ckpt")]
 
 
 def _offline(cfg: Path) -> list[str]:
@@ -47,7 +48,7 @@ def test_demo_fit_and_test_report_hit_rates(tmp_path: Path, monkeypatch: pytest.
     cli_main(["fit", "-c", cfg, "--trainer.max_epochs", "3", *_tiny(tmp_path)])
     test = cli_main(["test", "-c", cfg, *_tiny(tmp_path), "--ckpt_path", str(tmp_path / "ckpt" / "last.ckpt")])
     results = test.model.test_results
-    assert results["n_images"] == 60 and results["n_heldout_images"] == 4
+    assert results["n_images"] == 30 and results["n_heldout_images"] == 4
     assert {"hit@1", "hit@10", "zeroshot_hit@1", "zeroshot_hit@5"} <= set(results)
     assert 0.0 <= results["hit@1"] <= results["hit@5"] <= results["hit@10"] <= 1.0
 

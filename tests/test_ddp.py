@@ -47,6 +47,6 @@ def test_devise_ddp_fit_and_test_equal_single_process(tmp_path: Path):
     base = ["-c", str(ROOT / "configs" / "devise" / "demo.yaml"), "--data.cache_dir", "cache",
             "--data.source.init_args.folder", "images", "--data.source.init_args.images_per_class", "3",
             "--data.source.init_args.valid_per_class", "3", "--data.source.init_args.size", "64",
-            "--data.holdout", "[truck, moon]", "--data.batch_size", "16"]
+            "--data.holdout", "[truck, moon]", "--data.holdout_val", "[moon]", "--data.batch_size", "16"]
     one, two = _fit_then_test_both_ways(tmp_path, base, "devise_report.json")
-    assert one == two and one["n_images"] == 90 and one["n_heldout_images"] == 6
+    assert one == two and one["n_images"] == 31 and one["n_heldout_images"] == 3  # 28 seen-class + 3 truck test images

@@ -18,10 +18,11 @@ from lightning_modules.nn.backbone import (
     PACKAGE_WEIGHTS,
     backbone_data_config,
     create_backbone,
-    create_classifier_from_package,
+    create_classifier,
     feature_dim,
     map_package_state_dict,
 )
+from datamodules.images.imagenet_classes import imagenet_classes
 from lightning_modules.nn.devise_head import DeviseHead
 from lightning_modules.nn.devise_loss import cosine_loss, hinge_rank_loss
 from lightning_modules.nn.feature_cache import feature_cache_key, load_features, precompute_features
@@ -233,14 +234,16 @@ def test_package_classifier_top1_on_sample_images():
     with open(SAMPLE_IMAGES / "labels.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))[:100]
     transform = timm.data.create_transform(**backbone_data_config(PACKAGE_ARCH, PACKAGE_WEIGHTS))
-    model = create_classifier_from_package()
+    backbone = create_backbone(PACKAGE_ARCH, PACKAGE_WEIGHTS).eval()
+    classifier = create_classifier(PACKAGE_ARCH, PACKAGE_WEIGHTS)
+    wnids = imagenet_classes()
     correct = 0
     with torch.no_grad():
         for start in range(0, len(rows), 25):
             batch = rows[start:start + 25]
             x = torch.stack([transform(Image.open(SAMPLE_IMAGES / "images" / r["file"]).convert("RGB")) for r in batch])
-            pred = model(x).argmax(dim=1)
-            correct += int((pred == torch.tensor([int(r["class_index"]) for r in batch])).sum())
+            pred = classifier(backbone(x)).argmax(dim=1)
+            correct += sum(wnids[int(i)] == r["wnid"] for i, r in zip(pred, batch))
     top1 = correct / len(rows)
     print(f"package EfficientNet-Lite0 top-1 on {len(rows)} sample images: {top1:.1%}")
     assert top1 >= 0.60

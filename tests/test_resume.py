@@ -85,7 +85,7 @@ def test_translation_killed_mid_epoch_resumes_exactly(tmp_path: Path, tests_impo
 DEVISE = ["-c", str(ROOT / "configs" / "devise" / "demo.yaml"), "--data.cache_dir", "cache",
           "--data.source.init_args.folder", "images", "--data.source.init_args.images_per_class", "3",
           "--data.source.init_args.valid_per_class", "3", "--data.source.init_args.size", "64",
-          "--data.holdout", "[truck, moon]", "--data.batch_size", "16"]
+          "--data.holdout", "[truck, moon]", "--data.holdout_val", "[moon]", "--data.batch_size", "16"]
 
 
 def test_devise_head_killed_mid_epoch_resumes_exactly(tmp_path: Path, tests_importable):

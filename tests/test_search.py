@@ -28,7 +28,8 @@ def run(tmp_path_factory) -> Path:
         args = ["-c", str(ROOT / "configs" / "devise" / "demo.yaml"),
                 "--data.source.init_args.folder", "images", "--data.source.init_args.images_per_class", "3",
                 "--data.source.init_args.valid_per_class", "2", "--data.source.init_args.size", "64",
-                "--data.cache_dir", "cache", "--data.holdout", "[truck, moon]", "--data.batch_size", "16",
+                "--data.cache_dir", "cache", "--data.holdout", "[truck, moon, bus, lamp]",
+                "--data.holdout_val", "[bus, lamp]", "--data.batch_size", "16",
                 "--checkpoint.dirpath", "ckpt", "--trainer.default_root_dir", "out",
                 "--trainer.logger", "false", "--trainer.enable_progress_bar", "false"]
         cli_main(["fit", *args, "--trainer.max_epochs", "3"])
@@ -52,7 +53,7 @@ def _search(run: Path, capsys, *argv: str) -> tuple[int, str, str]:
 def test_test_run_writes_report_with_grids(run: Path):
     report = json.loads((run / "out" / "devise_report.json").read_text())
     results = report["results"]
-    assert results["n_images"] == 60 and results["n_heldout_images"] == 4
+    assert results["n_images"] == 30 and results["n_heldout_images"] == 4
     assert {"hit@1", "zeroshot_hit@1", "zeroshot_unseen_hit@1", "zeroshot_unseen_text_precision@6"} <= set(results)
     assert {e["query"] for e in report["examples"]["text"] if e["held_out"]} == {"truck", "moon"}
     for name in ("label", "text", "image"):
@@ -82,10 +83,10 @@ def test_text_returns_nearest_images_and_averages_words(run: Path, capsys):
 
 
 def test_text_among_heldout_images_only(run: Path, capsys):
-    code, out, _ = _search(run, capsys, "text", "truck", "--heldout-only", "-k", "10")
+    code, out, _ = _search(run, capsys, "text", "truck", "--heldout-only", "-k", "20")
     rows = out.splitlines()[2:]
-    assert code == 0 and len(rows) == 4  # 2 held-out classes x 2 validation images
-    assert {row.split()[2] for row in rows} == {"truck", "moon"}
+    assert code == 0 and len(rows) == 8  # 4 held-out classes (2 choose the checkpoint, 2 tested) x 2 images
+    assert {row.split()[2] for row in rows} == {"truck", "moon", "bus", "lamp"}
 
 
 def test_text_with_unknown_words(run: Path, capsys, caplog):

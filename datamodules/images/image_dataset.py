@@ -16,6 +16,7 @@ from torch.utils.data import Dataset
 
 from datamodules.atomic import atomic_write_json
 from datamodules.errors import UserInputError
+from datamodules.images.loading import ImageLoader
 
 log = logging.getLogger("datamodules.images.image_dataset")
 
@@ -39,15 +40,14 @@ def image_problem(path: str | os.PathLike) -> str | None:
     """None when ``path`` decodes fully as an RGB image, else ``"<kind>: <detail>"`` with kind ``missing``,
     ``not an image``, ``truncated`` or ``corrupt``.
 
-    ``verify()`` checks the file structure but not the pixel data, so the image is then really decoded
-    (``convert("RGB")``), which is what catches a JPEG cut short.
+    ``verify()`` checks the file structure but not the pixel data, so the image is then really decoded the way
+    training reads it (:class:`ImageLoader`), which is what catches a JPEG cut short.
     """
     try:
         with _strict_truncation():
             with Image.open(path) as img:
                 img.verify()
-            with Image.open(path) as img:
-                img.convert("RGB")
+            ImageLoader().open(path)
     except FileNotFoundError:
         return "missing: no such file"
     except UnidentifiedImageError:
@@ -135,7 +135,8 @@ def pil_to_tensor(img: Image.Image) -> torch.Tensor:
 
 class ImageDataset(Dataset):
     """``(image, class index)`` pairs: ``image`` is ``transform(RGB PIL image)``, a float tensor ``(3, H, W)``
-    (without a transform: values in [0, 1] at the file's size), the index is ``class_to_idx[label]``.
+    (without a transform: values in [0, 1] at the file's size), the index is ``class_to_idx[label]``. Files are
+    read by ``loader`` (upright, transparency on white by default: :class:`ImageLoader`).
 
     An image that fails to load (deleted, corrupt, truncated after ``check_images`` ran) does not stop the run:
     the next item (index + 1, wrapping around) is returned instead, image and label together, and the failure is
@@ -151,6 +152,7 @@ class ImageDataset(Dataset):
         class_to_idx: Mapping[str, int],
         transform: Callable[[Image.Image], torch.Tensor] | None = None,
         max_fallbacks: int = 16,
+        loader: ImageLoader | None = None,
     ) -> None:
         unknown = sorted({label for _, label in items if label not in class_to_idx})
         if unknown:
@@ -161,6 +163,7 @@ class ImageDataset(Dataset):
         self.items = [(Path(path), label) for path, label in items]
         self.class_to_idx = dict(class_to_idx)
         self.transform = transform
+        self.loader = loader or ImageLoader()
         self.max_fallbacks = max_fallbacks
         self.load_failures = 0
         self.failed_paths: set[Path] = set()
@@ -175,8 +178,7 @@ class ImageDataset(Dataset):
 
     def _load(self, index: int) -> tuple[torch.Tensor, int]:
         path, label = self.items[index]
-        with Image.open(path) as img:
-            rgb = img.convert("RGB")
+        rgb = self.loader.open(path)
         image = self.transform(rgb) if self.transform is not None else pil_to_tensor(rgb)
         return image, self.class_to_idx[label]
 

@@ -13,7 +13,8 @@ from datamodules.errors import UserInputError
 from datamodules.images.class_names import read_classids, read_imagenet_index
 from datamodules.images.class_vectors import ClassVectors, build_class_vectors
 from datamodules.images.image_dataset import ImageDataset, check_images
-from datamodules.images.image_lists import hold_out_classes
+from datamodules.images.class_merge import merge_duplicate_classes
+from datamodules.images.loading import ImageLoader
 from datamodules.images.sources import ImageSource, Item
 from datamodules.images.transforms import make_transforms, transform_fingerprint
 from datamodules.vectors import load_vectors
@@ -38,25 +39,35 @@ def class_names(source: ImageSource, names_file: str | None, class_ids: set[str]
     return {cid: table[cid] for cid in class_ids if cid in table}
 
 
-def build_classes(source: ImageSource, names_file: str | None, vectors_spec: str, items: Sequence[Item],
-                  holdout: list[str] | float | None, seed: int) -> tuple[ClassVectors, list[str]]:
-    """Class vectors (rows L2-normalised) for every class with images and a vector, and the held-out class ids."""
+def build_classes(source: ImageSource, names_file: str | None, vectors_spec: str,
+                  items: Sequence[Item]) -> tuple[ClassVectors, dict[str, str]]:
+    """Class vectors (rows L2-normalised) for every class with images and a vector, one row per label: classes
+    with the same name or vector are merged (``class_merge``); also returns the merged-away ids → their label."""
     names = class_names(source, names_file, {cid for _, cid in items})
     words = {w for n in names.values() for w in n.lower().replace("-", "_").replace(" ", "_").split("_")}
     vectors = load_vectors(vectors_spec, keep=words | {n.lower() for n in names.values()})
     classes, dropped = build_class_vectors(sorted(names.items()), vectors)
     if dropped:
         log.warning("%d classes have no word vector and are dropped, e.g. %s", len(dropped), dropped[:5])
+    classes, aliases = merge_duplicate_classes(classes)
     if len(classes) < 2:
         raise UserInputError(f"only {len(classes)} classes have a word vector in {vectors_spec}: "
                              "give vectors that cover the class names")
-    held: set[str] = set()
-    if holdout:
-        unknown = [c for c in holdout if c not in classes.wnids] if isinstance(holdout, list) else []
-        if unknown:
-            raise UserInputError(f"held-out classes {unknown[:5]} are not among the classes with images and vectors")
-        _, held = hold_out_classes(classes.wnids, holdout, seed)
-    return classes, sorted(held)
+    return classes, aliases
+
+
+def check_no_leak(classes: ClassVectors, held: Sequence[str]) -> None:
+    """Raise when a held-out class has the same vector as a training class (its "zero-shot" target would have
+    been trained on)."""
+    mask = np.isin(np.asarray(classes.wnids), list(held))
+    if not mask.any() or mask.all():
+        return
+    cosine = classes.vectors[mask] @ classes.vectors[~mask].T
+    if (cosine >= 1.0 - 1e-6).any():
+        row, col = np.argwhere(cosine >= 1.0 - 1e-6)[0]
+        held_ids, seen_ids = np.asarray(classes.wnids)[mask], np.asarray(classes.wnids)[~mask]
+        raise RuntimeError(f"held-out class {held_ids[row]} has the vector of training class {seen_ids[col]}: "
+                           "duplicate classes must be merged before holding out")
 
 
 def checked_items(source: ImageSource, cache_dir: Path) -> dict[str, list[Item]]:
@@ -76,18 +87,20 @@ def transforms_for(backbone: str, weights: str | None, train: bool):
 
 
 def precompute(items: list[Item], class_to_idx: dict[str, int], backbone_name: str, weights: str | None,
-               views: int, train: bool, cache_dir: Path, seed: int) -> list[Path]:
-    """Cache frozen-backbone features for ``views`` passes over ``items`` (augmented when ``train``).
-
-    Returns one ``.npy`` path per view, each ``(len(items), feature_dim)`` float32.
+               views: int, train: bool, cache_dir: Path, seed: int, loader: ImageLoader | None = None) -> list[Path]:
+    """Cache frozen-backbone features for ``views`` passes over ``items`` (augmented when ``train``), read by
+    ``loader``. Returns one ``.npy`` path per view, each ``(len(items), feature_dim)`` float32; the cache key holds
+    the backbone, its weights, the transform, the loader's settings, the view, the seed and the image list.
     """
+    loader = loader or ImageLoader()
     transform = transforms_for(backbone_name, weights, train)
     backbone = None
     paths = []
     with preserved_rng():  # building the cache must not change what training draws afterwards
         for view in range(views):
             key = feature_cache_key(backbone_name, weights_fingerprint(weights),
-                                    f"{transform_fingerprint(transform)}|view{view}|seed{seed}|train{train}",
+                                    f"{transform_fingerprint(transform)}|{loader.fingerprint()}|view{view}|"
+                                    f"seed{seed}|train{train}",
                                     [p for p, _ in items])
             path = cache_dir / f"features-{key[:20]}.npy"
             if not path.is_file():
@@ -96,7 +109,7 @@ def precompute(items: list[Item], class_to_idx: dict[str, int], backbone_name: s
                 # so the cached views do not depend on what ran before in the process
                 random.seed(seed + 7919 * view)
                 torch.manual_seed(seed + 7919 * view)
-                precompute_features(backbone, ImageDataset(items, class_to_idx, transform), path)
+                precompute_features(backbone, ImageDataset(items, class_to_idx, transform, loader=loader), path)
             paths.append(path)
     return paths
 

@@ -5,6 +5,7 @@ names come from ``classids.txt`` / ``imagenet_class_index.json``) and the nouns 
 """
 from __future__ import annotations
 
+import random
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Literal
@@ -31,6 +32,10 @@ class ImageSource(ABC):
         """True when the class ids are already the class names (no WordNet name file needed)."""
         return False
 
+    def eval_is_train(self) -> bool:
+        """True when the evaluation images are the training images themselves (scores then measure a fit)."""
+        return False
+
     @abstractmethod
     def fingerprint(self) -> str:
         """Identifies the data and options, for cache keys."""
@@ -50,19 +55,47 @@ class ImageNetFolderSource(ImageSource):
 
 
 class FlatFolderSource(ImageSource):
-    """One folder of images + a CSV naming each file's class; the same images serve training (augmented views)
-    and evaluation (centre crop) — the layout of the shared one-image-per-class ImageNet sample."""
+    """One folder of images + a CSV naming each file's class.
 
-    def __init__(self, folder: str, labels_csv: str, file_column: str = "file", label_column: str = "wnid") -> None:
+    With ``eval_per_class=0`` (the default) the same images serve training (augmented views) and evaluation
+    (centre crop) — the layout of the shared one-image-per-class ImageNet sample, whose seen-class scores are
+    therefore a training-set fit. With ``eval_per_class=N`` every class with more than N images gives N of them
+    (drawn with ``eval_seed``) to evaluation only; classes with fewer images are trained on and not evaluated.
+    """
+
+    def __init__(self, folder: str, labels_csv: str, file_column: str = "file", label_column: str = "wnid",
+                 eval_per_class: int = 0, eval_seed: int = 0) -> None:
         self.folder, self.labels_csv = folder, labels_csv
         self.file_column, self.label_column = file_column, label_column
+        self.eval_per_class, self.eval_seed = eval_per_class, eval_seed
 
     def items(self, split: Split) -> list[Item]:
-        return list_flat_folder(self.folder, self.labels_csv, self.file_column, self.label_column)
+        everything = list_flat_folder(self.folder, self.labels_csv, self.file_column, self.label_column)
+        if not self.eval_per_class:
+            return everything
+        held = held_out_per_class(everything, self.eval_per_class, self.eval_seed)
+        return [it for it in everything if (it[0] in held) == (split == "valid")]
+
+    def eval_is_train(self) -> bool:
+        return not self.eval_per_class
 
     def fingerprint(self) -> str:
         return f"FlatFolderSource|{Path(self.folder).resolve()}|{file_stamp(Path(self.labels_csv))}|" \
-               f"{self.file_column}|{self.label_column}"
+               f"{self.file_column}|{self.label_column}|{self.eval_per_class}|{self.eval_seed}"
+
+
+def held_out_per_class(items: list[Item], per_class: int, seed: int) -> set[Path]:
+    """Paths of ``per_class`` images drawn (seeded) from every class that has more than that many."""
+    by_class: dict[str, list[Path]] = {}
+    for path, cid in items:
+        by_class.setdefault(cid, []).append(path)
+    rng = random.Random(seed)
+    held: set[Path] = set()
+    for cid in sorted(by_class):
+        paths = sorted(by_class[cid])
+        if len(paths) > per_class:
+            held.update(rng.sample(paths, per_class))
+    return held
 
 
 class DemoImagesSource(ImageSource):

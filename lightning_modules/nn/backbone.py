@@ -103,11 +103,39 @@ def _load_package_into(model: nn.Module) -> None:
     model.load_state_dict(map_package_state_dict(package_sd, model.state_dict()), strict=True)
 
 
-def create_classifier_from_package() -> nn.Module:
-    """The package's full ImageNet classifier as timm's ``tf_efficientnet_lite0``: ``(B, 3, 224, 224) -> (B, 1000)``."""
-    model = timm.create_model(PACKAGE_ARCH, pretrained=False)
-    _load_package_into(model)
-    return model.eval()
+def create_classifier(name: str, weights: str | None) -> nn.Module | None:
+    """The backbone's own ImageNet-1k classifier head (pooled features → 1000 logits, standard class order), or
+    None when the weights have none: random weights, or a checkpoint file without a 1000-class classifier."""
+    if weights is None:
+        return None
+    if weights == PACKAGE_WEIGHTS:
+        model = timm.create_model(PACKAGE_ARCH, pretrained=False)
+        _load_package_into(model)
+        return model.get_classifier().eval()
+    if weights == "timm":
+        _check_name(name)
+        try:
+            model = timm.create_model(name, pretrained=True)
+        except Exception:  # noqa: BLE001 - offline: no baseline rather than no run
+            return None
+        return model.get_classifier().eval() if model.num_classes == 1000 else None
+    model = timm.create_model(name, pretrained=False)
+    prefixes = _classifier_prefixes(model)
+    if model.num_classes != 1000 or not prefixes:
+        return None
+    try:
+        sd = _strip_common_prefix(_unwrap_state_dict(torch.load(Path(weights).expanduser(), map_location="cpu",
+                                                                 weights_only=True), Path(weights)),
+                                  set(model.state_dict()))
+    except (OSError, RuntimeError, UserInputError):
+        return None
+    head = {k[len(prefixes[0]):]: v for k, v in sd.items() if k.startswith(prefixes[0])}
+    classifier = model.get_classifier()
+    try:
+        classifier.load_state_dict(head, strict=True)
+    except RuntimeError:  # no classifier in the file, or another number of classes
+        return None
+    return classifier.eval()
 
 
 def _unwrap_state_dict(obj: Any, path: Path) -> dict[str, torch.Tensor]:

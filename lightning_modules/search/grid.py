@@ -9,9 +9,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from PIL import Image  # noqa: E402
-
 from datamodules.atomic import atomic_path  # noqa: E402
+from datamodules.images.loading import ImageLoader  # noqa: E402
 
 
 @dataclass
@@ -29,8 +28,7 @@ def _show_image(ax, path: Path | None, title: str) -> None:
     if path is None:
         return
     try:
-        with Image.open(path) as img:
-            ax.imshow(img.convert("RGB"))
+        ax.imshow(ImageLoader().open(path))
     except OSError:
         ax.text(0.5, 0.5, "unreadable", ha="center", va="center", fontsize=8)
 

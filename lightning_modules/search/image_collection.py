@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader
 from datamodules.errors import UserInputError
 from datamodules.images.image_dataset import ImageDataset, check_images
 from datamodules.images.image_lists import is_image_file
+from datamodules.images.loading import ImageLoader
 from datamodules.vectors.base import short_hash
 from lightning_modules.search.vector_index import Kind, VectorIndex, cached_index
 
@@ -26,12 +27,14 @@ log = logging.getLogger(__name__)
 
 
 class ImageEmbedder:
-    """Image files → predicted word vectors ``(n, dim)`` with ``head(backbone(transform(image)))``."""
+    """Image files → predicted word vectors ``(n, dim)`` with ``head(backbone(transform(image)))``, images read
+    by ``loader`` (the training run's: same background for transparency, EXIF orientation applied)."""
 
     def __init__(self, backbone: nn.Module, head: nn.Module, transform: Callable, device: str = "cpu",
-                 batch_size: int = 32) -> None:
+                 batch_size: int = 32, loader: ImageLoader | None = None) -> None:
         self.model = nn.Sequential(backbone, head).to(device).eval()
         self.transform, self.device, self.batch_size = transform, device, batch_size
+        self.loader = loader or ImageLoader()
 
     def readable(self, paths: Sequence[str | Path]) -> list[Path]:
         """The paths that exist and decode as images; the others are logged and counted."""
@@ -46,7 +49,7 @@ class ImageEmbedder:
     @torch.no_grad()
     def embed(self, paths: Sequence[Path]) -> np.ndarray:
         """Predicted vectors ``(len(paths), dim)`` float32 for readable ``paths`` (see ``readable``)."""
-        dataset = ImageDataset([(Path(p), "") for p in paths], {"": 0}, self.transform)
+        dataset = ImageDataset([(Path(p), "") for p in paths], {"": 0}, self.transform, loader=self.loader)
         rows = [self.model(images.to(self.device)).float().cpu().numpy()
                 for images, _ in DataLoader(dataset, batch_size=self.batch_size)]
         return np.concatenate(rows) if rows else np.empty((0, 0), dtype=np.float32)
