@@ -66,6 +66,8 @@ VARIANTS: dict[str, dict] = {
 
 def run_variant(name: str, overlay: dict, args, base_args: list[str], split: SplitFiles) -> dict:
     out = Path(args.out) / slug(name)
+    if (out / "result.json").is_file():  # finished in an earlier invocation
+        return json.loads((out / "result.json").read_text())
     row = {"variant": name, **train_variant(out, base_args, overlay, args.minutes, args.threads)}
     refs = split.refs("test")
     for beam in (1, 5):

@@ -9,6 +9,7 @@ the teacher-forcing probability, the learning-rate schedule and the fine-tuning 
 """
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
@@ -50,13 +51,27 @@ def _assert_same_run(a: dict, b: dict, note: str) -> None:
     assert scores[0] == scores[1] and scores[0], note
 
 
+def kill_step(seed: int, steps: int, every: int) -> int:
+    """The step to kill at for ``seed``: after the first step checkpoint, before the last step, never exactly on a
+    checkpoint step."""
+    kill_at = random.Random(seed).randrange(every + 1, steps - 1)
+    return kill_at + 1 if kill_at % every == 0 else kill_at
+
+
+def test_kill_step_is_reproducible_from_its_seed():
+    steps = [kill_step(seed, 51, 5) for seed in range(200)]
+    assert steps == [kill_step(seed, 51, 5) for seed in range(200)]
+    assert all(6 <= s <= 50 and s % 5 for s in steps) and len(set(steps)) > 20
+
+
 def _kill_and_resume(tmp: Path, base: list[str], steps: int, every: int, b_only: tuple[str, ...] = ()) -> None:
     """Uninterrupted run in ``a/``, killed + resumed run in ``b/`` (with ``b_only`` added to both of its
     commands); compare the final ``last.ckpt``."""
-    kill_at = random.Random().randrange(every + 1, steps - 1)  # a new random step each run; printed on failure
-    while kill_at % every == 0:
-        kill_at += 1
-    note = f"(killed at step {kill_at} of {steps}, step checkpoints every {every})"
+    # a new random step each run, drawn from a printed seed: RESUME_KILL_SEED=<seed> replays a failure exactly
+    seed = int(os.environ.get("RESUME_KILL_SEED") or random.SystemRandom().randrange(2 ** 31))
+    kill_at = kill_step(seed, steps, every)
+    note = f"(killed at step {kill_at} of {steps}, step checkpoints every {every}; RESUME_KILL_SEED={seed})"
+    print(note)
     step_ckpt = ["--last_checkpoint.every_n_train_steps", str(every)]
     _train(tmp, [*base, *step_ckpt, "--checkpoint.dirpath", "a", "--trainer.default_root_dir", "a"])
     b = [*base, *b_only, *step_ckpt, "--checkpoint.dirpath", "b", "--trainer.default_root_dir", "b"]
