@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install demo demo-translate demo-devise test test-slow benchmarks clean
+.PHONY: install demo demo-translate demo-devise lint test test-slow benchmarks clean
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,9 @@ demo-devise: install
 		--grid runs/devise_demo/search/image_bird.png
 	@echo "DeViSE report: $$(ls -t runs/devise_demo/version_*/devise_report.md | head -1)"
 	@echo "search grids: runs/devise_demo/search/ and the report's folder"
+
+lint: install
+	PYTHONPATH=. $(VENV)/bin/lint-imports
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

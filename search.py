@@ -18,6 +18,7 @@ classifier and word vectors, and no checkpoint: without one, labels are the Imag
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -25,21 +26,24 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from datamodules.errors import UserInputError, exit_status
+from core.errors import UserInputError, exit_status
+from core.hashing import file_stamp
+from datamodules.images.backbone import create_backbone, create_classifier
 from datamodules.images.class_merge import merge_duplicate_classes
+from datamodules.images.class_state import ClassState
 from datamodules.images.class_vectors import ClassVectors
 from datamodules.images.imagenet_classes import imagenet_class_names, imagenet_class_vectors
 from datamodules.images.loading import ImageLoader
-from datamodules.images.prepare import transforms_for
-from datamodules.text.source_base import file_stamp
+from datamodules.images.transforms import make_transforms
 from datamodules.vectors import load_vectors
 from lightning_modules.devise_module import CKPT_KEY, DeviseModule
-from lightning_modules.nn.backbone import create_backbone, create_classifier
-from lightning_modules.nn.conse import ConseHead
-from lightning_modules.search.grid import Hit, image_grid, label_grid
-from lightning_modules.search.image_collection import ImageEmbedder, collection_index, list_images
-from lightning_modules.search.searcher import DeviseSearcher
-from lightning_modules.search.word_indexes import class_index, noun_index
+from lightning_modules.loading import load_module
+from models.conse import ConseHead
+from models.devise_head import DeviseNetConfig
+from retrieval.grid import Hit, image_grid, label_grid
+from retrieval.image_collection import ImageEmbedder, collection_index, list_images
+from retrieval.searcher import DeviseSearcher
+from retrieval.word_indexes import class_index, noun_index
 
 log = logging.getLogger("search")
 DEFAULT_NOUNS = "vocab:20000"
@@ -59,19 +63,35 @@ def load_devise(ckpt: str | Path, device: str = "cpu") -> tuple[DeviseModule, to
     if not isinstance(raw, dict) or not raw.get(CKPT_KEY):
         raise UserInputError(f"{path} is not a DeViSE checkpoint (no class vectors inside): pass a checkpoint "
                              "trained with configs/devise/*.yaml")
-    hp = raw.get("hyper_parameters", {})
-    overrides = {"init_from": None} if hp.get("precomputed", True) else {"init_from": None, "backbone_weights": None}
-    module = DeviseModule.load_from_checkpoint(path, map_location=device, **overrides).eval()
+    module = load_module(DeviseModule, path, DeviseNetConfig, device, adjust=_no_pretrained_download,
+                         init_from=None).eval()
     state = module.class_state
-    backbone = module.backbone or create_backbone(state["backbone"], state["backbone_weights"])
+    backbone = module.backbone or create_backbone(state.backbone, state.backbone_weights)
     return module, backbone
 
 
-def _conse_parts(args: argparse.Namespace, state: dict | None):
-    """ConSE's image head (classifier → convex combination of class vectors), its backbone and class index."""
-    name = state["backbone"] if state else args.backbone
-    weights = state["backbone_weights"] if state else args.backbone_weights
-    spec = args.vectors or (state or {}).get("vectors_spec")
+def _no_pretrained_download(hparams: dict) -> dict:
+    """A fine-tuned backbone's weights are in the checkpoint: build it without fetching pretrained ones."""
+    net = hparams["net"] if isinstance(hparams["net"], dict) else dataclasses.asdict(hparams["net"])
+    return hparams if net.get("precomputed", True) else {**hparams, "net": {**net, "backbone_weights": None}}
+
+
+def _imagenet_labels(imagenet: dict, names_file: str | None):
+    """The ImageNet classes that have a word vector, same-name / same-vector classes merged, as a class index."""
+    names = imagenet_class_names(names_file)
+    keep = [i for i, v in enumerate(imagenet["vectors"]) if np.linalg.norm(v) > 0]
+    merged, _ = merge_duplicate_classes(ClassVectors([imagenet["wnids"][i] for i in keep],
+                                                     [names[imagenet["wnids"][i]] for i in keep],
+                                                     imagenet["vectors"][keep]))
+    return class_index(merged.wnids, merged.names, merged.vectors)
+
+
+def _conse_parts(args: argparse.Namespace, state: ClassState | None):
+    """ConSE's image head (classifier → convex combination of class vectors), its backbone, class index, backbone
+    name and weights, and word-vector spec."""
+    name = state.backbone if state else args.backbone
+    weights = state.backbone_weights if state else args.backbone_weights
+    spec = args.vectors or (state.vectors_spec if state else None)
     if not spec:
         raise UserInputError("--method conse needs word vectors: give --vectors (e.g. glove-kumo)")
     classifier = create_classifier(name, weights)
@@ -79,24 +99,17 @@ def _conse_parts(args: argparse.Namespace, state: dict | None):
         raise UserInputError(f"backbone {name} with weights {weights} has no ImageNet classifier, which ConSE needs: "
                              "use e.g. --backbone-weights efficientnet-lite0-package")
     imagenet = imagenet_class_vectors(spec, args.class_names)
-    held = set((state or {}).get("holdout", []))
-    aliases = (state or {}).get("aliases", {})
+    held, aliases = (set(state.holdout), state.aliases) if state else (set(), {})
     excluded = torch.tensor([aliases.get(w, w) in held for w in imagenet["wnids"]])
     head = ConseHead(classifier, torch.as_tensor(imagenet["vectors"]), excluded)
-    if state:
-        classes = class_index(state["wnids"], state["names"], state["vectors"])
-    else:
-        names = imagenet_class_names(args.class_names)
-        keep = [i for i, v in enumerate(imagenet["vectors"]) if np.linalg.norm(v) > 0]
-        merged, _ = merge_duplicate_classes(ClassVectors([imagenet["wnids"][i] for i in keep],
-                                                         [names[imagenet["wnids"][i]] for i in keep],
-                                                         imagenet["vectors"][keep]))
-        classes = class_index(merged.wnids, merged.names, merged.vectors)
+    classes = class_index(state.wnids, state.names, state.vectors) if state else _imagenet_labels(imagenet,
+                                                                                                  args.class_names)
     return head, create_backbone(name, weights), classes, name, weights, spec
 
 
 def build_searcher(args: argparse.Namespace) -> DeviseSearcher:
-    """Class index from the checkpoint; embedder, noun index, image index and word vectors on first use."""
+    """Class index from the checkpoint (or ImageNet's, for ConSE without one); embedder, noun index, image index
+    and word vectors on first use."""
     state = None
     if args.ckpt:
         module, backbone = load_devise(args.ckpt, args.device)
@@ -106,35 +119,38 @@ def build_searcher(args: argparse.Namespace) -> DeviseSearcher:
     if args.method == "conse":
         head, backbone, classes, name, weights, spec = _conse_parts(args, state)
     else:
-        name, weights = state["backbone"], state["backbone_weights"]
-        classes, spec = class_index(state["wnids"], state["names"], state["vectors"]), None
-    transform = transforms_for(name, weights, train=False)
-    loader = ImageLoader(tuple((state or {}).get("image_background", (255, 255, 255))))
-    embedder = ImageEmbedder(backbone, head, transform, args.device, args.batch_size, loader)
-    spec = spec or args.vectors or state.get("vectors_spec")
-    state = state or {"holdout": [], "wnids": [], "names": []}
+        name, weights, spec = state.backbone, state.backbone_weights, args.vectors or state.vectors_spec
+        classes = class_index(state.wnids, state.names, state.vectors)
+    loader = ImageLoader(state.image_background if state else (255, 255, 255))
+    embedder = ImageEmbedder(backbone, head, make_transforms(name, train=False, weights=weights), args.device,
+                             args.batch_size, loader)
     model_key = f"{args.method}|{file_stamp(Path(args.ckpt)) if args.ckpt else f'{name}|{weights}|{spec}'}"
-    nouns = args.nouns or state.get("nouns") or DEFAULT_NOUNS
+    nouns = args.nouns or (state.nouns if state else None) or DEFAULT_NOUNS
     cache = Path(args.cache_dir)
-    names = dict(zip(state["wnids"], state["names"]))
-    eval_items = state.get("eval_items") or []
-    labels = {p: names.get(c, c) for p, c in eval_items}
-
-    def images():
-        held = set(state["holdout"]) if args.heldout_only else None
-        if not args.images and not eval_items:
-            raise UserInputError("give a folder of images to search with --images DIR")
-        paths = list_images(args.images) if args.images else [Path(p) for p, c in eval_items if not held or c in held]
-        return collection_index(embedder, paths, model_key, cache, args.index)
-
-    def vectors():
-        if not spec:
-            raise UserInputError("the checkpoint does not record its word vectors: give them with --vectors")
-        return load_vectors(spec)
-
     return DeviseSearcher(classes, embedder,
                           nouns=(lambda: noun_index(nouns, spec, cache, args.index)) if spec and not args.no_nouns
-                          else None, images=images, vectors=vectors, image_labels=labels)
+                          else None, images=_collection(args, state, embedder, model_key),
+                          vectors=lambda: _vectors(spec),
+                          image_labels={p: state.label_names.get(c, c) for p, c in state.eval_items} if state else {})
+
+
+def _collection(args: argparse.Namespace, state: ClassState | None, embedder: ImageEmbedder, model_key: str):
+    """Factory of the index of the images to search: ``--images`` or the run's evaluation images."""
+    def images():
+        items = state.eval_items if state else ()
+        if not args.images and not items:
+            raise UserInputError("give a folder of images to search with --images DIR")
+        held = set(state.holdout) if args.heldout_only and state else None
+        paths = list_images(args.images) if args.images else [Path(p) for p, c in items if not held or c in held]
+        return collection_index(embedder, paths, model_key, Path(args.cache_dir), args.index)
+
+    return images
+
+
+def _vectors(spec: str | None):
+    if not spec:
+        raise UserInputError("the checkpoint does not record its word vectors: give them with --vectors")
+    return load_vectors(spec)
 
 
 def _table(hits: list[Hit], header: str) -> str:

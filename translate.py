@@ -16,11 +16,12 @@ from typing import Iterable
 
 import torch
 
-from datamodules.atomic import atomic_write_text
-from datamodules.errors import UserInputError, exit_status
-from datamodules.text.tokenize import SpacyTokenizer
-from datamodules.text.vocab import PAD_IDX, Vocab
+from core.atomic import atomic_write_text
+from core.errors import UserInputError, exit_status
+from datamodules.text.vocab import PAD_IDX
+from lightning_modules.loading import load_module
 from lightning_modules.seq2seq_module import CKPT_KEY, Seq2SeqModule
+from models.seq2seq import Seq2SeqConfig
 
 log = logging.getLogger("translate")
 
@@ -31,11 +32,15 @@ def load_translator(ckpt: str | Path, device: str = "cpu") -> Seq2SeqModule:
     if not path.is_file():
         raise UserInputError(f"checkpoint {path} not found: pass the .ckpt written by `train.py fit` "
                              "(e.g. runs/translate_demo/version_0/checkpoints/last.ckpt)")
-    raw = torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        raw = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001 - pickle/zip errors come in many types
+        raise UserInputError(f"{path} could not be read as a checkpoint ({type(error).__name__}): pass a .ckpt "
+                             "file written by train.py") from None
     if not isinstance(raw, dict) or not raw.get(CKPT_KEY):
         raise UserInputError(f"{path} is not a translation checkpoint (no vocabulary inside): "
                              "pass a checkpoint trained with configs/translate/*.yaml")
-    module = Seq2SeqModule.load_from_checkpoint(path, map_location=device)
+    module = load_module(Seq2SeqModule, path, Seq2SeqConfig, device, dropped=("n_report_samples",))
     return module.eval()
 
 
@@ -44,9 +49,8 @@ class Translator:
 
     def __init__(self, module: Seq2SeqModule, beam: int | None = None, batch_size: int = 64) -> None:
         self.module, self.beam, self.batch_size = module, beam, batch_size
-        state = module.vocab_state
-        self.tokenizer = SpacyTokenizer(state["settings"]["src_lang"], state["settings"]["lowercase"])
-        self.src_vocab = Vocab(state["src_itos"])
+        self.tokenizer = module.vocab_state.src_tokenizer()
+        self.src_vocab = module.vocab_state.src_vocab
 
     def _encode(self, line: str) -> list[int]:
         """Source ids, whole: the encoder has no length limit and the decoder gets room for long sentences."""

@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
-
 from nmt_common import ROOT, SplitFiles, data_args, decode_ours, export_split, merge, score, slug, train_variant
 
 RAMP = {"class_path": "callbacks.TeacherForcingScheduler",
@@ -80,7 +79,8 @@ def run_variant(name: str, overlay: dict, args, base_args: list[str], split: Spl
 
 def table(rows: list[dict], base_name: str) -> str:
     base = next((r for r in rows if r["variant"] == base_name), None)
-    lines = ["| variant | steps | epochs | steps/s | target tok/s | BLEU greedy | BLEU beam 5 | Δ beam 5 | chrF beam 5 |",
+    lines = ["| variant | steps | epochs | steps/s | target tok/s | BLEU greedy | BLEU beam 5 | Δ beam 5 "
+             "| chrF beam 5 |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         delta = f"{r['beam5']['bleu'] - base['beam5']['bleu']:+.2f}" if base and r is not base else ""

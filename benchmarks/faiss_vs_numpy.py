@@ -48,7 +48,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lightning_modules.search.vector_index import VectorIndex, brute_force_search, normalise  # noqa: E402
+from retrieval.vector_index import VectorIndex, brute_force_search, normalise  # noqa: E402
 
 
 def timed(fn: Callable[[], T]) -> tuple[T, float]:

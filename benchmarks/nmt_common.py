@@ -60,7 +60,7 @@ def export_split(config_args: list[str], out: Path) -> SplitFiles:
     """Build our DataModule exactly as ``train.py`` would (its cache included) and write its train/valid/test pairs
     as line-aligned text files, so a peer toolkit trains and is scored on the same sentences."""
     sys.path.insert(0, str(ROOT))
-    from lightning_modules.cli import cli_main
+    from cli.lesson_cli import cli_main
 
     cli = cli_main(config_args, run=False)
     dm = cli.datamodule

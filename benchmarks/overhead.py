@@ -28,7 +28,7 @@ from datamodules.text.sources import EmbeddedQuestionsSource  # noqa: E402
 from datamodules.translation import TranslationDataModule  # noqa: E402
 from lightning_modules import Seq2SeqModule  # noqa: E402
 from lightning_modules.lr_schedule import one_cycle_factor  # noqa: E402
-from lightning_modules.nn.loss import seq2seq_loss  # noqa: E402
+from models.seq2seq_loss import seq2seq_loss  # noqa: E402
 
 TEACHER_FORCING = 0.5
 

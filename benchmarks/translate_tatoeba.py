@@ -23,7 +23,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
 from nmt_common import ROOT, SplitFiles, data_args, decode_ours, export_split, score, train_variant  # noqa: E402
 
 CONFIGS = ROOT / "configs" / "translate"

@@ -41,9 +41,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
-
-from nmt_common import ROOT, SplitFiles, child_env, data_args, decode_ours, export_split, ours_train_command, \
-    read_budget, score, start, timed_run, wait_ok
+from nmt_common import (
+    ROOT,
+    SplitFiles,
+    data_args,
+    decode_ours,
+    export_split,
+    ours_train_command,
+    read_budget,
+    score,
+    start,
+    timed_run,
+    wait_ok,
+)
 
 JOEY = "joeynmt==2.3.0"
 

@@ -1,10 +1,13 @@
-"""Cross-cutting training behaviour, as Lightning callbacks."""
+"""Cross-cutting training behaviour and the reports, as Lightning callbacks."""
 from callbacks.attention_plot import AttentionPlotter
 from callbacks.backbone_unfreeze import BackboneUnfreeze
+from callbacks.bleu_report import BleuReport
+from callbacks.devise_report import DeviseReport
 from callbacks.last_checkpoint import LastCheckpoint
+from callbacks.prediction_writer import PredictionWriter
 from callbacks.rng_state import RngState
 from callbacks.teacher_forcing import TeacherForcingScheduler
 from callbacks.training_budget import TrainingBudget
 
-__all__ = ["AttentionPlotter", "BackboneUnfreeze", "LastCheckpoint", "RngState", "TeacherForcingScheduler",
-           "TrainingBudget"]
+__all__ = ["AttentionPlotter", "BackboneUnfreeze", "BleuReport", "DeviseReport", "LastCheckpoint", "PredictionWriter",
+           "RngState", "TeacherForcingScheduler", "TrainingBudget"]

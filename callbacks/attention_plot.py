@@ -2,23 +2,20 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytorch_lightning as pl  # noqa: E402
-import torch  # noqa: E402
 from pytorch_lightning.loggers import TensorBoardLogger  # noqa: E402
 
-from datamodules.atomic import atomic_path  # noqa: E402
+from core.atomic import atomic_path  # noqa: E402
+from core.distributed import run_dir  # noqa: E402
 from datamodules.text.dataset import PairDataset, collate_pairs  # noqa: E402
 from datamodules.text.joiners import strip_joiners  # noqa: E402
-from datamodules.text.tokenize import SpacyTokenizer  # noqa: E402
-from lightning_modules.distributed import run_dir  # noqa: E402
-from lightning_modules.nn.search import decode_limit, greedy_decode  # noqa: E402
-from lightning_modules.nn.seq2seq import EOS_IDX  # noqa: E402
+from models.decoding import decode_limit, greedy_decode  # noqa: E402
+from models.seq2seq import EOS_IDX  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +56,7 @@ class AttentionPlotter(pl.Callback):
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking or not trainer.is_global_zero or trainer.current_epoch % self.every_n_epochs:
             return
-        if not pl_module.hparams.get("attention", False):
+        if getattr(pl_module.model.decoder, "attention", None) is None:
             return
         batch = self._examples(trainer)
         if batch is None:
@@ -69,8 +66,7 @@ class AttentionPlotter(pl.Callback):
         self._plot_all(trainer, pl_module, batch, out)
 
     def _plot_all(self, trainer, pl_module, batch, out) -> None:
-        settings = pl_module.vocab_state["settings"]
-        tok = SpacyTokenizer(settings["src_lang"], settings["lowercase"])
+        tok = pl_module.vocab_state.src_tokenizer()
         out_dir = run_dir(trainer) / "attention"
         out_dir.mkdir(parents=True, exist_ok=True)
         for k, (text, n_src) in enumerate(zip(batch["src_text"], batch["src_lens"].tolist())):

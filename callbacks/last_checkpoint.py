@@ -23,7 +23,7 @@ class LastCheckpoint(Checkpoint):
     ModelCheckpoint's files) and resumes mid-epoch when that is where it was written (``datamodules.resume``,
     ``callbacks.RngState``). Being a ``Checkpoint``, it runs after the other callbacks (and after the top-k
     ModelCheckpoint registered before it), so their saved state is up to date. Writes are atomic
-    (``lightning_modules.checkpoint_io``).
+    (``core.checkpoint_io``).
     """
 
     FILENAME = "last.ckpt"
@@ -43,7 +43,7 @@ class LastCheckpoint(Checkpoint):
         if trainer.fast_dev_run or trainer.sanity_checking or trainer.state.fn != TrainerFn.FITTING:
             return
         self._saved_step, path = trainer.global_step, self.path(trainer)
-        trainer.save_checkpoint(path)  # every rank calls: saving is collective under DDP
+        trainer.save_checkpoint(path, weights_only=False)  # every rank calls: saving is collective under DDP
         log.debug("step %d: wrote %s", trainer.global_step, path)
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs, batch,

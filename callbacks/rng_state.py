@@ -7,8 +7,8 @@ from typing import Any, Optional
 
 import pytorch_lightning as pl
 
-from lightning_modules.distributed import gather_lists
-from lightning_modules.rng import collect_rng_state, restore_rng_state
+from core.distributed import gather_lists
+from core.rng import collect_rng_state, restore_rng_state
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import Literal
 
 import pytorch_lightning as pl
 
-from datamodules.atomic import atomic_write_json
-from lightning_modules.distributed import run_dir
+from core.atomic import atomic_write_json
+from core.distributed import run_dir
 
 log = logging.getLogger(__name__)
 Clock = Literal["process", "wall"]

@@ -11,19 +11,21 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import BatchSampler, DataLoader, Dataset, DistributedSampler, Subset
 
-from datamodules.atomic import atomic_pickle, load_pickle
+from core.atomic import atomic_pickle, load_pickle
+from core.distributed import world_and_rank
+from core.hashing import file_stamp
+from core.rng import preserved_rng
+from datamodules.images.class_state import ClassState
 from datamodules.images.class_vectors import ClassVectors
+from datamodules.images.devise_splits import DeviseSplits, plan_splits
 from datamodules.images.image_dataset import ImageDataset
 from datamodules.images.imagenet_classes import imagenet_class_vectors
 from datamodules.images.loading import ImageLoader
-from datamodules.images.devise_splits import DeviseSplits, plan_splits
-from datamodules.images.prepare import build_classes, check_no_leak, checked_items, labels, precompute, transforms_for
+from datamodules.images.prepare import build_classes, check_no_leak, checked_items, labels, precompute
 from datamodules.images.seeded import EpochSeededItems
 from datamodules.images.sources import DemoImagesSource, ImageSource
+from datamodules.images.transforms import make_transforms
 from datamodules.resume import ResumableTrainData
-from datamodules.text.source_base import file_stamp
-from lightning_modules.distributed import world_and_rank
-from lightning_modules.rng import preserved_rng
 
 log = logging.getLogger(__name__)
 CACHE_VERSION = 2
@@ -190,18 +192,14 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
     def splits(self) -> DeviseSplits:
         return self._load()["splits"]
 
-    def class_state(self) -> dict:
-        """What the model and search.py need: class ids, names, vectors ``(n_classes, dim)``, held-out ids (all,
-        and those that choose the checkpoint / are tested), merged-away ids, the backbone, the vectors spec, noun
-        list and image background, and the evaluation images ``[(path, class id), ...]``."""
+    def class_state(self) -> ClassState:
+        """What the model and ``search.py`` need besides the weights (see ``ClassState``)."""
         st = self._load()
         c, sp = st["classes"], st["splits"]
-        return {"wnids": list(c.wnids), "names": list(c.names), "vectors": np.asarray(c.vectors),
-                "holdout": sp.heldout, "holdout_val": list(sp.heldout_val), "holdout_test": list(sp.heldout_test),
-                "aliases": dict(st["aliases"]), "backbone": self.backbone, "backbone_weights": self.backbone_weights,
-                "vectors_spec": self.vectors, "nouns": self.nouns, "image_background": list(self.loader.background),
-                "seen_eval_is_fit": sp.seen_eval_is_fit, "imagenet": st.get("imagenet"),
-                "eval_items": [[str(p), cid] for p, cid in sp.val + sp.test]}
+        return ClassState(tuple(c.wnids), tuple(c.names), np.asarray(c.vectors), tuple(sp.heldout),
+                          tuple(sp.heldout_val), tuple(sp.heldout_test), dict(st["aliases"]), self.backbone,
+                          self.backbone_weights, self.vectors, self.nouns, self.loader.background,
+                          sp.seen_eval_is_fit, tuple((str(p), cid) for p, cid in sp.val + sp.test), st.get("imagenet"))
 
     def items(self, split: str) -> list:
         """``[(path, class_id), ...]`` of ``"train"``, ``"val"`` or ``"test"``."""
@@ -222,7 +220,8 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
         items = self.items(split)
         if st["features"] is not None:
             return FeatureDataset(self._feature_files(split), labels(items, idx))
-        return ImageDataset(items, idx, transforms_for(self.backbone, self.backbone_weights, split == "train"),
+        transform = make_transforms(self.backbone, train=split == "train", weights=self.backbone_weights)
+        return ImageDataset(items, idx, transform,
                             loader=self.loader)
 
     def train_dataloader(self) -> DataLoader:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Optional
 from pytorch_lightning.trainer.states import TrainerFn
 from torch.utils.data import Sampler
 
-from lightning_modules.distributed import world_and_rank
+from core.distributed import world_and_rank
 
 log = logging.getLogger(__name__)
 

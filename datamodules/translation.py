@@ -11,19 +11,20 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader
 
-from datamodules.atomic import atomic_pickle, load_pickle
-from datamodules.errors import UserInputError
+from core.atomic import atomic_pickle, load_pickle
+from core.distributed import world_and_rank
+from core.errors import UserInputError
+from core.rng import preserved_rng
 from datamodules.resume import ResumableTrainData
 from datamodules.text.dataset import PairDataset, PairSplit, collate_pairs
 from datamodules.text.joiners import strip_joiners
 from datamodules.text.prepare import TextSettings, build_corpus
-from datamodules.text.test_set import EvalSet, ExternalTestSet
 from datamodules.text.sampler import SortedBatchSampler, SortishBatchSampler
 from datamodules.text.source_base import ensure_file
 from datamodules.text.sources import EmbeddedQuestionsSource, PairSource
+from datamodules.text.test_set import EvalSet, ExternalTestSet
+from datamodules.text.vocab_state import VocabState
 from datamodules.vectors import build_embedding_matrix, load_vectors
-from lightning_modules.distributed import world_and_rank
-from lightning_modules.rng import preserved_rng
 
 log = logging.getLogger(__name__)
 CACHE_VERSION = 2
@@ -156,11 +157,11 @@ class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
         return int(self._load()["max_tgt_len"])
 
     # ---- what the model reads at setup -------------------------------------------------------------------------
-    def vocab_state(self) -> dict:
+    def vocab_state(self) -> VocabState:
         """Vocabularies and tokenisation settings: everything ``translate.py`` needs besides the weights."""
         d = self._load()
-        return {"src_itos": d["src_itos"], "tgt_itos": d["tgt_itos"], "settings": d["settings"],
-                "max_src_len": d["max_src_len"], "max_tgt_len": d["max_tgt_len"]}
+        return VocabState(tuple(d["src_itos"]), tuple(d["tgt_itos"]), TextSettings(**d["settings"]),
+                          int(d["max_src_len"]), int(d["max_tgt_len"]))
 
     def embedding_matrices(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Initial embeddings ``(src_vocab, src_emb_dim)`` and ``(tgt_vocab, tgt_emb_dim)``, or None per side."""

@@ -6,7 +6,10 @@ from typing import Sequence
 
 import numpy as np
 
-from lightning_modules.nn.ranking import hit_rates
+from models.ranking import hit_rates
+
+METHOD_NAMES = {"devise": "DeViSE", "softmax": "softmax (backbone's classifier)", "conse": "ConSE (top 10)"}
+"""How each evaluated method is named in tables and reports."""
 
 
 @dataclass

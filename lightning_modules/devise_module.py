@@ -8,67 +8,73 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from datamodules.errors import UserInputError
-from lightning_modules.checkpoint_io import check_checkpoint_fits
-from lightning_modules.devise_eval import EvalRow, chance_hit_rates, method_hit_rates
-from lightning_modules.devise_report import ReportBuilder, ReportHeader, write_devise_report
-from lightning_modules.distributed import gather_lists, run_dir
-from lightning_modules.lr_schedule import one_cycle_factor
-from lightning_modules.nn.backbone import create_backbone, create_classifier
-from lightning_modules.nn.conse import ClassifierBaselines
-from lightning_modules.nn.devise_head import DeviseHead
-from lightning_modules.nn.devise_loss import cosine_loss, hinge_rank_loss
-from lightning_modules.nn.ranking import true_class_ranks
+from core.checkpoint_io import check_checkpoint_fits
+from core.errors import UserInputError
+from datamodules.images.backbone import create_backbone, create_classifier
+from datamodules.images.class_state import ClassState
+from lightning_modules.devise_eval import METHOD_NAMES as METHODS
+from lightning_modules.devise_eval import EvalRow
+from lightning_modules.lr_schedule import OneCycleSchedule
+from lightning_modules.metrics import RankHits
+from models.conse import ClassifierBaselines
+from models.devise_head import DeviseHead, DeviseNetConfig
+from models.devise_loss import cosine_loss, hinge_rank_loss
+from models.ranking import true_class_ranks
 
 log = logging.getLogger(__name__)
 CKPT_KEY = "devise_classes"
 
 
-class DeviseModule(pl.LightningModule):
+class DeviseModule(OneCycleSchedule, pl.LightningModule):
     """Head (and, when not working on precomputed features, the backbone) trained with ``1 - cosine`` (default)
-    or the DeViSE paper's hinge rank loss. Evaluation ranks every class vector by cosine to the prediction:
-    flat hit@k for images of training classes and zero-shot hit@k for images of held-out classes.
+    or the DeViSE paper's hinge rank loss. Evaluation ranks every class vector by cosine to the prediction (ties
+    against the true class): flat hit@k for images of seen classes, zero-shot hit@k for images of the stage's
+    held-out classes, as torchmetrics ``RankHits``; at test also for the backbone's own classifier (softmax) and
+    ConSE when the weights have an ImageNet head. ``test_step`` returns the rows ``callbacks.DeviseReport`` needs.
 
-    Feature/vector sizes and the backbone come from the DataModule through CLI links.
+    ``net`` (one typed group) holds the backbone and head; its sizes and the backbone come from the DataModule
+    through CLI links. ``init_from``: a checkpoint of an earlier DeViSE run (e.g. the head trained on precomputed
+    features) whose head weights start this run, as in the lesson's second stage (fine-tuning).
     """
 
-    def __init__(self, in_features: int = 1280, out_dim: int = 50, backbone: str = "tf_efficientnet_lite0",
-                 backbone_weights: str | None = None, precomputed: bool = True, hidden: int = 1024,
-                 dropout: float = 0.2, loss: Literal["cosine", "hinge"] = "cosine", margin: float = 0.1,
-                 lr: float = 1e-2, weight_decay: float = 1e-7, backbone_lr_factor: float = 0.1,
+    def __init__(self, net: DeviseNetConfig = DeviseNetConfig(), loss: Literal["cosine", "hinge"] = "cosine",
+                 margin: float = 0.1, lr: float = 1e-2, weight_decay: float = 1e-7, backbone_lr_factor: float = 0.1,
                  one_cycle: bool = True, pct_start: float = 0.25, hit_ks: tuple[int, ...] = (1, 2, 5, 10),
                  init_from: str | None = None) -> None:
-        """``init_from``: a checkpoint of an earlier DeViSE run (e.g. the head trained on precomputed features)
-        whose head weights start this run, as in the lesson's second stage (``precomputed: false`` + fine-tuning)."""
         super().__init__()
         self.save_hyperparameters()
-        self.head = DeviseHead(in_features, out_dim, hidden, dropout)
-        self.backbone = None if precomputed else create_backbone(backbone, backbone_weights)
+        # LightningCLI hands the group over as a dict (and keeps it so in the checkpoint's hyperparameters)
+        net = self.net_config = net if isinstance(net, DeviseNetConfig) else DeviseNetConfig(**net)
+        self.head = DeviseHead(net.in_features, net.out_dim, net.hidden, net.dropout)
+        self.backbone = None if net.precomputed else create_backbone(net.backbone, net.backbone_weights)
         if init_from:
             load_head(self.head, init_from)
-        self.class_state: dict | None = None
-        self.register_buffer("class_vectors", torch.zeros(0, out_dim), persistent=False)
+        self.class_state: ClassState | None = None
+        self.register_buffer("class_vectors", torch.zeros(0, net.out_dim), persistent=False)
         self.register_buffer("heldout_mask", torch.zeros(0, dtype=torch.bool), persistent=False)
         self.unseen_masks: dict[str, torch.Tensor] = {}
+        self.hits = nn.ModuleDict()
         self.baselines: ClassifierBaselines | None = None
-        self._outputs: list[EvalRow] = []
 
     # ---- classes -----------------------------------------------------------------------------------------------
-    def set_classes(self, state: dict) -> None:
-        """Install class ids, names, vectors ``(n_classes, out_dim)`` and the held-out groups (checkpoints written
-        before the validation/test split of held-out classes score every held-out class in both)."""
+    def set_classes(self, state: ClassState) -> None:
+        """Install the labels, their vectors ``(n_classes, out_dim)``, the held-out groups and the hit@k metrics."""
         self.class_state = state
-        vectors = torch.as_tensor(np.asarray(state["vectors"]), dtype=torch.float32)
+        vectors = torch.as_tensor(np.asarray(state.vectors), dtype=torch.float32)
         self.class_vectors = F.normalize(vectors, dim=-1).to(self.device)
 
         def mask(ids) -> torch.Tensor:
             ids = set(ids)
-            return torch.tensor([w in ids for w in state["wnids"]], dtype=torch.bool, device=self.device)
+            return torch.tensor([w in ids for w in state.wnids], dtype=torch.bool, device=self.device)
 
-        self.heldout_mask = mask(state["holdout"])
-        self.unseen_masks = {"val": mask(state.get("holdout_val", state["holdout"])),
-                             "test": mask(state.get("holdout_test", state["holdout"]))}
+        self.heldout_mask = mask(state.holdout)
+        self.unseen_masks = {"val": mask(state.holdout_val), "test": mask(state.holdout_test)}
+        n, ks = len(state.wnids), self.hparams.hit_ks
+        self.hits = nn.ModuleDict({f"{stage}_{m}": RankHits(ks, n, int(self.unseen_masks[stage].sum()))
+                                   for stage, methods in (("val", ["devise"]), ("test", list(METHODS)))
+                                   for m in methods}).to(self.device)
 
     def setup(self, stage: str) -> None:
         dm = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
@@ -76,19 +82,13 @@ class DeviseModule(pl.LightningModule):
             self.set_classes(dm.class_state())
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        # plain lists and tensors only, so the checkpoint loads with torch.load(weights_only=True)
         if self.class_state is not None:
-            state = dict(self.class_state)
-            state["vectors"] = torch.as_tensor(np.asarray(state["vectors"]), dtype=torch.float32)
-            if state.get("imagenet"):
-                state["imagenet"] = {"wnids": list(state["imagenet"]["wnids"]), "vectors": torch.as_tensor(
-                    np.asarray(state["imagenet"]["vectors"]), dtype=torch.float32)}
-            checkpoint[CKPT_KEY] = state
+            checkpoint[CKPT_KEY] = self.class_state.to_dict()
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         check_checkpoint_fits(self, checkpoint, getattr(self._trainer, "ckpt_path", None))
         if checkpoint.get(CKPT_KEY):
-            self.set_classes(checkpoint[CKPT_KEY])
+            self.set_classes(ClassState.from_dict(checkpoint[CKPT_KEY]))
 
     # ---- model -------------------------------------------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -118,98 +118,74 @@ class DeviseModule(pl.LightningModule):
         mask ``among`` ``(n_classes,)`` is True; ties count against the true class."""
         return true_class_ranks(F.normalize(pred.float(), dim=-1) @ self.class_vectors.T, target_idx, among)
 
-    def _eval_step(self, batch, stage: str) -> None:
+    def _eval_step(self, batch, stage: str) -> list[EvalRow]:
         """``batch``: features or images, class indices ``(batch,)``, dataset indices ``(batch,)``."""
         x, y, index = batch
         pred = self(x)
         self.log(f"{stage}/loss", cosine_loss(pred, self.class_vectors[y]), batch_size=len(y), sync_dist=True)
         unseen = self.unseen_masks[stage].to(pred.device)
-        ranks = {"devise": self.ranks(pred, y)}
-        unseen_ranks = {"devise": self.ranks(pred, y, among=unseen)}
+        ranks = {"devise": (self.ranks(pred, y), self.ranks(pred, y, among=unseen))}
         if stage == "test" and self.baselines is not None:
             features = x if self.backbone is None else self._reference_backbone(x)
             probs, conse = self.baselines(features)
             if self.baselines.has_softmax:
-                ranks["softmax"] = true_class_ranks(probs, y)
-            ranks["conse"], unseen_ranks["conse"] = self.ranks(conse, y), self.ranks(conse, y, among=unseen)
-        vectors = F.normalize(pred.float(), dim=-1).cpu().numpy() if stage == "test" else [None] * len(y)
-        cols = {m: r.tolist() for m, r in ranks.items()}
-        ucols = {m: r.tolist() for m, r in unseen_ranks.items()}
-        for j, (i, held) in enumerate(zip(index.tolist(), unseen[y].tolist())):
-            self._outputs.append(EvalRow(i, held, {m: c[j] for m, c in cols.items()},
-                                         {m: c[j] for m, c in ucols.items()}, vectors[j]))
+                ranks["softmax"] = (true_class_ranks(probs, y), true_class_ranks(probs, y, unseen))
+            ranks["conse"] = (self.ranks(conse, y), self.ranks(conse, y, among=unseen))
+        held = unseen[y]
+        for method, (all_ranks, unseen_ranks) in ranks.items():
+            self.hits[f"{stage}_{method}"].update(all_ranks, unseen_ranks, held)
+        if stage != "test":
+            return []
+        vectors = F.normalize(pred.float(), dim=-1).cpu().numpy()
+        cols = {m: (a.tolist(), u.tolist()) for m, (a, u) in ranks.items()}
+        return [EvalRow(i, h, {m: c[0][j] for m, c in cols.items()}, {m: c[1][j] for m, c in cols.items()},
+                        vectors[j]) for j, (i, h) in enumerate(zip(index.tolist(), held.tolist()))]
 
-    @staticmethod
-    def _unique(rows: list[EvalRow]) -> list[EvalRow]:
-        """Rows from all processes, one per dataset index (a distributed sampler pads with repeats), in order."""
-        return sorted(dict((r.index, r) for r in gather_lists(rows)).values(), key=lambda r: r.index)
-
-    def hit_rates(self, rows: list[EvalRow], stage: str, method: str = "devise") -> dict[str, float]:
-        """Flat hit@k over seen-class images; for held-out-class images, zero-shot hit@k among all classes
-        (``zeroshot_hit``, the DeViSE paper's harder "generalised" setting) and among the stage's held-out classes
-        only (``zeroshot_unseen_hit``, the conventional zero-shot protocol)."""
-        return method_hit_rates(rows, method, self.hparams.hit_ks, len(self.class_vectors),
-                                int(self.unseen_masks[stage].sum()))
-
-    def on_validation_epoch_start(self) -> None:
-        self._outputs = []
+    def _log_hits(self, stage: str) -> dict[str, dict[str, float]]:
+        """Compute (across processes), log and reset the stage's hit@k metrics; ``{method name: {metric: value}}``."""
+        table = {}
+        for method, name in METHODS.items():
+            metric = self.hits[f"{stage}_{method}"] if f"{stage}_{method}" in self.hits else None
+            values = metric.compute() if metric is not None and metric.update_called else {}
+            if metric is not None:
+                metric.reset()
+            counts = {k: values.pop(k) for k in ("n_images", "n_heldout_images") if k in values}
+            if values:
+                prefix = f"{stage}/" if method == "devise" else f"{stage}/{method}_"
+                self.log_dict({prefix + k: v for k, v in values.items()})
+                table[name] = values
+            if method == "devise":
+                self.eval_counts = counts
+        return table
 
     def validation_step(self, batch, batch_idx: int) -> None:
         self._eval_step(batch, "val")
 
     def on_validation_epoch_end(self) -> None:
-        for key, value in self.hit_rates(self._unique(self._outputs), "val").items():
-            self.log(f"val/{key}", value, prog_bar=key in ("hit@1", "zeroshot_unseen_hit@1"))
-        self._outputs = []
+        self._log_hits("val")
 
     def on_test_epoch_start(self) -> None:
-        self._outputs = []
         self.baselines = self._make_baselines()
 
-    def test_step(self, batch, batch_idx: int) -> None:
-        self._eval_step(batch, "test")
+    def test_step(self, batch, batch_idx: int) -> list[EvalRow]:
+        return self._eval_step(batch, "test")
 
     def on_test_epoch_end(self) -> None:
-        rows = self._unique(self._outputs)
-        self._outputs = []
-        methods = {"DeViSE": "devise", "softmax (backbone's classifier)": "softmax", "ConSE (top 10)": "conse"}
-        table = {name: self.hit_rates(rows, "test", m) for name, m in methods.items()}
-        table = {name: values for name, values in table.items() if values}
-        table["chance"] = chance_hit_rates(rows, self.hparams.hit_ks, len(self.class_vectors),
-                                           int(self.unseen_masks["test"].sum()))
-        for key, value in table["DeViSE"].items():
-            self.log(f"test/{key}", value)
-        for name, prefix in (("softmax (backbone's classifier)", "softmax"), ("ConSE (top 10)", "conse")):
-            for key, value in table.get(name, {}).items():
-                self.log(f"test/{prefix}_{key}", value)
-        self.test_results = {"n_images": len(rows), "n_heldout_images": sum(r.held_out for r in rows),
-                             **table["DeViSE"]}
-        self.test_table = table
-        dm = self.trainer.datamodule
-        if self.trainer.is_global_zero and rows and dm is not None and hasattr(dm, "items"):
-            items = [dm.items("test")[r.index] for r in rows]
-            builder = ReportBuilder(self.class_state, [str(p) for p, _ in items], [c for _, c in items],
-                                    np.stack([r.vector for r in rows]))
-            monitor = getattr(self.trainer.checkpoint_callback, "monitor", None)
-            header = ReportHeader(dm.describe("test"), dm.describe("val"), monitor,
-                                  bool(self.class_state.get("seen_eval_is_fit")))
-            paths = write_devise_report(run_dir(self.trainer), self.test_results, builder, table, header)
-            log.info("DeViSE report: %s", ", ".join(map(str, paths)))
+        self.test_table = self._log_hits("test")
+        self.test_results = {**self.eval_counts, **self.test_table.get(METHODS["devise"], {})}
 
     def _make_baselines(self) -> ClassifierBaselines | None:
         """The backbone's own ImageNet classifier mapped onto this run's labels, when the weights have one."""
-        state, hp = self.class_state or {}, self.hparams
-        imagenet = state.get("imagenet")
-        classifier = create_classifier(hp.backbone, hp.backbone_weights) if imagenet else None
+        state, net = self.class_state, self.net_config
+        classifier = create_classifier(net.backbone, net.backbone_weights) if state and state.imagenet else None
         if classifier is None:
             return None
         if self.backbone is not None:
-            self._reference_backbone = create_backbone(hp.backbone, hp.backbone_weights).to(self.device).eval()
-        label = {w: i for i, w in enumerate(state["wnids"])}
-        aliases = state.get("aliases", {})
-        label_of_class = [label.get(aliases.get(w, w), -1) for w in imagenet["wnids"]]
-        held = [label[w] for w in state["holdout"] if w in label]
-        vectors = torch.as_tensor(np.asarray(imagenet["vectors"]), dtype=torch.float32)
+            self._reference_backbone = create_backbone(net.backbone, net.backbone_weights).to(self.device).eval()
+        label = {w: i for i, w in enumerate(state.wnids)}
+        label_of_class = [label.get(state.aliases.get(w, w), -1) for w in state.imagenet["wnids"]]
+        held = [label[w] for w in state.holdout if w in label]
+        vectors = torch.as_tensor(np.asarray(state.imagenet["vectors"]), dtype=torch.float32)
         return ClassifierBaselines(classifier, label_of_class, vectors, held, len(label)).to(self.device)
 
     # ---- optimisation ------------------------------------------------------------------------------------------
@@ -219,15 +195,7 @@ class DeviseModule(pl.LightningModule):
         if trainable:  # a frozen backbone (BackboneUnfreeze) joins the optimizer when it is unfrozen
             groups.append({"params": trainable, "lr": self.hparams.lr * self.hparams.backbone_lr_factor})
         opt = torch.optim.AdamW(groups, weight_decay=self.hparams.weight_decay)
-        self._total_steps = self.trainer.estimated_stepping_batches
-        if not self.hparams.one_cycle or not np.isfinite(self._total_steps):
-            return opt
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda step: one_cycle_factor(step, int(self._total_steps), self.hparams.pct_start))
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
-
-    def on_train_start(self) -> None:
-        self._total_steps = self.trainer.estimated_stepping_batches
+        return self.one_cycle(opt, self.hparams.pct_start) if self.hparams.one_cycle else opt
 
 
 def load_head(head: torch.nn.Module, checkpoint: str) -> None:

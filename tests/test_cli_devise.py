@@ -7,7 +7,7 @@ import pytest
 import torch
 import yaml
 
-from lightning_modules.cli import cli_main
+from cli.lesson_cli import cli_main
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((ROOT / "configs" / "devise").glob("*.yaml"))
@@ -38,8 +38,8 @@ def _offline(cfg: Path) -> list[str]:
 def test_every_devise_config_runs_fast_dev_run(cfg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     cli = cli_main(["fit", "-c", str(cfg), "--trainer.fast_dev_run", "1", *_tiny(tmp_path), *_offline(cfg)])
-    assert cli.model.hparams.in_features == cli.datamodule.feature_dim
-    assert cli.model.hparams.out_dim == cli.datamodule.vector_dim == 50
+    assert cli.model.net_config.in_features == cli.datamodule.feature_dim
+    assert cli.model.net_config.out_dim == cli.datamodule.vector_dim == 50
 
 
 def test_demo_fit_and_test_report_hit_rates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

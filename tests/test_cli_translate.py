@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import asdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
 import yaml
-
-from lightning_modules.cli import cli_main
 from tiny_data import vocab_words, write_gigafren, write_tatoeba, write_vec
 
+from cli.lesson_cli import cli_main
+
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = sorted((ROOT / "configs" / "translate").glob("*.yaml"))
+TRANSLATE = ROOT / "configs" / "translate"
+# every shipped combination: each stand-alone config, the giga-fren base alone and with each lesson overlay
+CONFIGS = [[c] for c in sorted(TRANSLATE.glob("*.yaml"))] + \
+    [[TRANSLATE / "gigafren.yaml", o] for o in sorted((TRANSLATE / "gigafren").glob("*.yaml"))]
 
 
 def _data_overrides(cfg: Path, tmp: Path) -> list[str]:
@@ -45,12 +50,14 @@ def _run(args: list[str]):
     return cli_main(args)
 
 
-@pytest.mark.parametrize("cfg", CONFIGS, ids=[c.stem for c in CONFIGS])
-def test_every_translate_config_runs_fast_dev_run(cfg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+@pytest.mark.parametrize("cfgs", CONFIGS, ids=["+".join(c.stem for c in cfgs) for cfgs in CONFIGS])
+def test_every_translate_config_runs_fast_dev_run(cfgs: list[Path], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
-    cli = _run(["fit", "-c", str(cfg), "--trainer.fast_dev_run", "1", "--trainer.default_root_dir", str(tmp_path),
-                "--checkpoint.dirpath", str(tmp_path / "ckpt"), *_data_overrides(cfg, tmp_path)])
-    hp = cli.model.hparams
+    files = [arg for cfg in cfgs for arg in ("-c", str(cfg))]
+    cli = _run(["fit", *files, "--trainer.fast_dev_run", "1", "--trainer.default_root_dir", str(tmp_path),
+                "--checkpoint.dirpath", str(tmp_path / "ckpt"), *_data_overrides(cfgs[0], tmp_path)])
+    hp = SimpleNamespace(**asdict(cli.model.net_config), max_decode_len=cli.model.hparams.max_decode_len)
     dm = cli.datamodule
     assert (hp.src_vocab_size, hp.tgt_vocab_size) == (dm.src_vocab_size, dm.tgt_vocab_size)
     assert (hp.src_emb_dim, hp.tgt_emb_dim) == (dm.src_emb_dim, dm.tgt_emb_dim)
@@ -62,7 +69,7 @@ def _demo_args(tmp: Path, *extra: str) -> list[str]:
     cfg = ROOT / "configs" / "translate" / "demo.yaml"
     return ["-c", str(cfg), "--data.source.init_args.n_pairs", "400", "--data.cache_dir", str(tmp / "cache"),
             "--data.src_vectors", "null", "--data.tgt_vectors", "null", "--data.emb_dim", "16", "--data.batch_size", "32",
-            "--model.hidden_size", "24", "--checkpoint.dirpath", str(tmp / "ckpt"), *extra]
+            "--model.net.hidden_size", "24", "--checkpoint.dirpath", str(tmp / "ckpt"), *extra]
 
 
 def test_demo_end_to_end_reports_plots_and_translate_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tiny_data import vocab_words, write_vec
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Tests of the generated offline demo image set (datamodules.images.demo_images): layout, determinism,
+"""Tests of the generated offline demo image set (datamodules.demo_drawings.demo_images): layout, determinism,
 idempotence, atomic replacement and the GloVe coverage of the class nouns. Images are 32 px and few, to stay fast."""
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from datamodules.errors import UserInputError
-from datamodules.images import demo_images
-from datamodules.images.demo_images import DEMO_CLASSES, demo_holdout, generate_demo_images, render_image
-from datamodules.images.drawings import DRAWINGS
+from core.errors import UserInputError
+from datamodules.demo_drawings import demo_images
+from datamodules.demo_drawings.demo_images import DEMO_CLASSES, demo_holdout, generate_demo_images, render_image
+from datamodules.demo_drawings.drawings import DRAWINGS
 
 SMALL = {"images_per_class": 2, "valid_per_class": 1, "size": 32}
 

@@ -11,13 +11,14 @@ import pytest
 import torch
 from PIL import Image
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 from datamodules.images import (
     ClassVectors,
     ImageDataset,
     build_class_vectors,
     check_images,
     hold_out_classes,
+    image_dataset,
     list_flat_folder,
     list_imagenet_folder,
     make_transforms,
@@ -25,7 +26,6 @@ from datamodules.images import (
     read_imagenet_index,
     transform_fingerprint,
 )
-from datamodules.images import image_dataset
 from datamodules.vectors import load_vectors
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

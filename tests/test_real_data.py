@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.lesson_cli import cli_main
 from datamodules.text.sources import CsvPairSource, TatoebaSource
-from lightning_modules.cli import cli_main
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 TATOEBA = SHARED / "tatoeba_fra_eng"
@@ -48,9 +48,9 @@ def test_training_on_real_wh_questions_lowers_the_loss(tmp_path: Path, monkeypat
 def test_english_references_survive_tokenise_detokenise(tmp_path: Path):
     """Every distinct English sentence of the shared Tatoeba file, tokenised as the targets are (lower-cased, with
     joiners) and detokenised as hypotheses are, scores ≥ 99.9 BLEU against the original."""
+    from callbacks.bleu_report import corpus_scores
     from datamodules.text.joiners import detokenize_joined
     from datamodules.text.prepare import TextSettings
-    from lightning_modules.bleu_report import corpus_scores
 
     refs = sorted({en for _, en in TatoebaSource(path=str(TATOEBA / "fra.txt"), url=None).pairs(tmp_path)})
     _, tokenizer = TextSettings().tokenizers()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import search
-from lightning_modules.cli import cli_main
+from cli.lesson_cli import cli_main
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

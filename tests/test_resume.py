@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from tiny_data import vocab_words, write_vec
 
 from datamodules.resume import ResumableBatchSampler
 from datamodules.text.sampler import SortishBatchSampler
-from tiny_data import vocab_words, write_vec
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = ["--trainer.logger", "false", "--trainer.enable_progress_bar", "false"]
@@ -143,8 +143,8 @@ KILLED_WHILE_WRITING = """
 import os, signal, sys
 sys.path.insert(0, {root!r})
 import torch
-from datamodules import atomic
-from lightning_modules.checkpoint_io import AtomicCheckpointIO
+from core import atomic
+from core.checkpoint_io import AtomicCheckpointIO
 from datamodules.text.sources import EmbeddedQuestionsSource
 from datamodules.translation import TranslationDataModule
 

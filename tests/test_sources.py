@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 from datamodules.text.gigafren import extract_question_pairs, read_tsv_pairs
 from datamodules.text.sources import CsvPairSource, EmbeddedQuestionsSource, GigaFrenSource, TatoebaSource
 
@@ -198,11 +198,11 @@ def test_tatoeba_source_download_404(http_server, tmp_path):
 
 
 def test_embedded_source_with_patched_generator(monkeypatch):
-    fake = types.ModuleType("datamodules.text.embedded_questions")
+    fake = types.ModuleType("datamodules.demo_questions.embedded_questions")
     fake.CORPUS_VERSION = 1
     fake.generate_question_pairs = lambda n_pairs=6000, seed=0: [(f"Quoi {seed} {i} ?", f"What {i}?")
                                                                  for i in range(n_pairs)] + [(" ", "Empty?")]
-    monkeypatch.setitem(sys.modules, "datamodules.text.embedded_questions", fake)
+    monkeypatch.setitem(sys.modules, "datamodules.demo_questions.embedded_questions", fake)
     source = EmbeddedQuestionsSource(n_pairs=3, seed=7)
     source.prepare(Path("unused"))
     assert source.pairs(Path("unused")) == [("Quoi 7 0 ?", "What 0?"), ("Quoi 7 1 ?", "What 1?"),
@@ -212,7 +212,7 @@ def test_embedded_source_with_patched_generator(monkeypatch):
 
 
 def test_embedded_source_with_real_generator():
-    pytest.importorskip("datamodules.text.embedded_questions")
+    pytest.importorskip("datamodules.demo_questions.embedded_questions")
     pairs = EmbeddedQuestionsSource(n_pairs=50, seed=0).pairs(Path("unused"))
     assert 0 < len(pairs) <= 50 and all(fr and en for fr, en in pairs)
     assert pairs == EmbeddedQuestionsSource(n_pairs=50, seed=0).pairs(Path("unused"))

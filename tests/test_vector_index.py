@@ -9,9 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from datamodules.errors import UserInputError
-from lightning_modules.search.vector_index import (IDS_FILE, INDEX_FILE, MANIFEST_FILE, StaleIndexError, VectorIndex,
-                                                   brute_force_search, compute_fingerprint)
+from core.errors import UserInputError
+from retrieval.vector_index import (
+    IDS_FILE,
+    INDEX_FILE,
+    MANIFEST_FILE,
+    StaleIndexError,
+    VectorIndex,
+    brute_force_search,
+    compute_fingerprint,
+)
 
 
 def random_data(n: int, dim: int, n_queries: int, seed: int = 0) -> tuple[np.ndarray, list[str], np.ndarray]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 from datamodules.vectors import (
     ChainedVectors,
     FastTextBinVectors,

@@ -8,7 +8,7 @@ import os
 import re
 from pathlib import Path
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 
 log = logging.getLogger("datamodules.images.class_names")
 

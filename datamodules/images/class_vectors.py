@@ -18,8 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
-from datamodules.atomic import atomic_open
-from datamodules.errors import UserInputError
+from core.atomic import atomic_open
+from core.errors import UserInputError
 from datamodules.vectors import WordVectors, mean_vector
 
 log = logging.getLogger("datamodules.images.class_vectors")

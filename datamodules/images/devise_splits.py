@@ -12,14 +12,13 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 from datamodules.images.image_lists import hold_out_classes
+from datamodules.images.items import Item
 
 log = logging.getLogger(__name__)
-Item = tuple[Path, str]
 
 
 @dataclass(frozen=True)

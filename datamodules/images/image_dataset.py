@@ -14,13 +14,13 @@ import torch
 from PIL import Image, ImageFile, UnidentifiedImageError
 from torch.utils.data import Dataset
 
-from datamodules.atomic import atomic_write_json
-from datamodules.errors import UserInputError
+from core.atomic import atomic_write_json
+from core.errors import UserInputError
+from datamodules.images.items import Item
 from datamodules.images.loading import ImageLoader
 
 log = logging.getLogger("datamodules.images.image_dataset")
 
-Item = tuple[Path, str]
 _CACHE_VERSION = 1
 _EXAMPLES = 5
 

@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 from typing import Sequence
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 
 log = logging.getLogger("datamodules.images.image_lists")
 

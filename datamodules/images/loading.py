@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageColor, ImageOps
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 
 _WITH_ALPHA = ("RGBA", "LA", "PA", "RGBa", "La")
 _WIDE_GREY = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")

@@ -9,18 +9,18 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
+from core.rng import preserved_rng
+from datamodules.images.backbone import create_backbone, weights_fingerprint
+from datamodules.images.class_merge import merge_duplicate_classes
 from datamodules.images.class_names import read_classids, read_imagenet_index
 from datamodules.images.class_vectors import ClassVectors, build_class_vectors
+from datamodules.images.feature_cache import feature_cache_key, precompute_features
 from datamodules.images.image_dataset import ImageDataset, check_images
-from datamodules.images.class_merge import merge_duplicate_classes
 from datamodules.images.loading import ImageLoader
 from datamodules.images.sources import ImageSource, Item
 from datamodules.images.transforms import make_transforms, transform_fingerprint
 from datamodules.vectors import load_vectors
-from lightning_modules.nn.backbone import create_backbone, weights_fingerprint
-from lightning_modules.nn.feature_cache import feature_cache_key, precompute_features
-from lightning_modules.rng import preserved_rng
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +81,6 @@ def checked_items(source: ImageSource, cache_dir: Path) -> dict[str, list[Item]]
     return out
 
 
-def transforms_for(backbone: str, weights: str | None, train: bool):
-    """timm preprocessing for the backbone (and its weights' normalisation)."""
-    return make_transforms(backbone, train=train, weights=weights)
-
 
 def precompute(items: list[Item], class_to_idx: dict[str, int], backbone_name: str, weights: str | None,
                views: int, train: bool, cache_dir: Path, seed: int, loader: ImageLoader | None = None) -> list[Path]:
@@ -93,7 +89,7 @@ def precompute(items: list[Item], class_to_idx: dict[str, int], backbone_name: s
     the backbone, its weights, the transform, the loader's settings, the view, the seed and the image list.
     """
     loader = loader or ImageLoader()
-    transform = transforms_for(backbone_name, weights, train)
+    transform = make_transforms(backbone_name, train=train, weights=weights)
     backbone = None
     paths = []
     with preserved_rng():  # building the cache must not change what training draws afterwards

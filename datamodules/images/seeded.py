@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from lightning_modules.rng import preserved_rng
+from core.rng import preserved_rng
 
 
 class EpochSeededItems(Dataset):

@@ -10,11 +10,11 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Literal
 
-from datamodules.images.demo_images import generate_demo_images
+from core.hashing import file_stamp
+from datamodules.demo_drawings.demo_images import generate_demo_images
 from datamodules.images.image_lists import list_flat_folder, list_imagenet_folder
-from datamodules.text.source_base import file_stamp
+from datamodules.images.items import Item
 
-Item = tuple[Path, str]
 Split = Literal["train", "valid"]
 
 

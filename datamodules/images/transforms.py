@@ -7,8 +7,8 @@ from typing import Any, Callable, Mapping
 
 import torch
 
-from datamodules.errors import UserInputError
-from datamodules.vectors.base import short_hash
+from core.errors import UserInputError
+from core.hashing import short_hash
 
 log = logging.getLogger("datamodules.images.transforms")
 
@@ -75,7 +75,7 @@ def make_transforms(
     """
     import timm.data
 
-    from lightning_modules.nn.backbone import backbone_data_config
+    from datamodules.images.backbone import backbone_data_config
 
     overrides = _check_overrides(pretrained_cfg_overrides or {})
     config = {k: v for k, v in backbone_data_config(backbone_name, weights).items() if k in DATA_KEYS}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal, get_args
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 
 FilterMode = Literal["wh_questions", "questions", "none"]
 FILTER_MODES: tuple[str, ...] = get_args(FilterMode)

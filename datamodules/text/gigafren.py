@@ -18,8 +18,8 @@ from typing import IO, Callable, Iterator, TextIO
 
 from tqdm import tqdm
 
-from datamodules.atomic import atomic_open
-from datamodules.errors import UserInputError
+from core.atomic import atomic_open
+from core.errors import UserInputError
 from datamodules.text.filters import check_filter_mode, filter_pair
 
 log = logging.getLogger(__name__)

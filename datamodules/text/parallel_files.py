@@ -14,9 +14,10 @@ import gzip
 from pathlib import Path
 from typing import IO
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
+from core.hashing import file_stamp
 from datamodules.text.filters import FilterMode, check_filter_mode, filter_pair
-from datamodules.text.source_base import PairSource, file_stamp
+from datamodules.text.source_base import PairSource
 
 
 def _open_text(path: Path) -> IO[str]:

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 from datamodules.text.dataset import PairSplit
 from datamodules.text.joiners import strip_joiners
 from datamodules.text.split import grouped_split

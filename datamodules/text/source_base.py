@@ -10,8 +10,9 @@ import urllib.parse
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-from datamodules.download import download, extract, sha256_file
-from datamodules.errors import UserInputError
+from core.download import download, extract
+from core.errors import UserInputError
+from core.hashing import sha256_file
 
 log = logging.getLogger("datamodules.text.sources")
 
@@ -54,18 +55,8 @@ class PairSource(ABC):
         log.info("%s: %s", self.describe(), ", ".join(f"{key}={value}" for key, value in counts.items()))
 
 
-def file_stamp(path: Path) -> str:
-    """``path`` resolved, with size and mtime; ``missing`` when absent."""
-    path = Path(path)
-    if not path.is_file():
-        return f"{path}:missing"
-    info = path.stat()
-    return f"{path.resolve()}:{info.st_size}:{info.st_mtime_ns}"
 
 
-def file_or_download_stamp(path: str, url: str | None, sha256: str | None) -> str:
-    """The file's stamp when it exists, else the download it will come from (url and checksum), for cache keys."""
-    return file_stamp(Path(path)) if Path(path).is_file() else f"url={url}|sha256={sha256}"
 
 
 def url_file_name(url: str, default: str = "download") -> str:

@@ -13,11 +13,12 @@ import csv
 import logging
 from pathlib import Path
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
+from core.hashing import file_or_download_stamp, file_stamp
 from datamodules.text.filters import FilterMode, check_filter_mode, filter_pair
 from datamodules.text.gigafren import extract_question_pairs, read_tsv_pairs
 from datamodules.text.parallel_files import ParallelFilesSource
-from datamodules.text.source_base import PairSource, ensure_file, fetch, file_or_download_stamp, file_stamp
+from datamodules.text.source_base import PairSource, ensure_file, fetch
 
 __all__ = ["PairSource", "GigaFrenSource", "CsvPairSource", "TatoebaSource", "EmbeddedQuestionsSource",
            "ParallelFilesSource"]
@@ -230,7 +231,7 @@ class EmbeddedQuestionsSource(PairSource):
 
     def pairs(self, cache_dir: Path) -> list[tuple[str, str]]:
         """Generate the pairs (deterministic in ``seed``)."""
-        from datamodules.text.embedded_questions import generate_question_pairs
+        from datamodules.demo_questions.embedded_questions import generate_question_pairs
 
         generated = generate_question_pairs(n_pairs=self.n_pairs, seed=self.seed)
         pairs = [pair for pair in (filter_pair(fr, en, "none") for fr, en in generated) if pair is not None]
@@ -239,7 +240,7 @@ class EmbeddedQuestionsSource(PairSource):
 
     def fingerprint(self) -> str:
         """The generator options and version."""
-        from datamodules.text.embedded_questions import CORPUS_VERSION
+        from datamodules.demo_questions.embedded_questions import CORPUS_VERSION
 
         return f"EmbeddedQuestionsSource|v{CORPUS_VERSION}|n_pairs={self.n_pairs}|seed={self.seed}"
 

@@ -33,7 +33,8 @@ def grouped_split(english: Sequence[str], valid_frac: float = 0.05, seed: int = 
     training.
     """
     if not (0.0 <= valid_frac < 1.0 and 0.0 <= test_frac < 1.0 and valid_frac + test_frac < 1.0):
-        raise ValueError(f"valid_frac and test_frac must be in [0, 1) with a sum below 1, got {valid_frac}, {test_frac}")
+        raise ValueError(f"valid_frac and test_frac must be in [0, 1) with a sum below 1, got {valid_frac}, "
+                         f"{test_frac}")
     groups: dict[str, list[int]] = {}
     for i, sent in enumerate(english):
         groups.setdefault(group_key(sent), []).append(i)

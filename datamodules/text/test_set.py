@@ -5,8 +5,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from datamodules.atomic import atomic_pickle, load_pickle
-from datamodules.errors import UserInputError
+from core.atomic import atomic_pickle, load_pickle
+from core.errors import UserInputError
 from datamodules.text.dataset import PairSplit
 from datamodules.text.prepare import TextSettings, encode_external
 from datamodules.text.source_base import PairSource

@@ -11,7 +11,7 @@ from typing import Iterable, Iterator
 import spacy
 from spacy.language import Language
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 from datamodules.text.joiners import JOINER, annotate
 
 

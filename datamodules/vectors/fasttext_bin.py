@@ -12,8 +12,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from datamodules.errors import UserInputError
-from datamodules.vectors.base import WordVectors, file_signature, require_file
+from core.errors import UserInputError
+from core.hashing import file_signature
+from datamodules.vectors.base import WordVectors, require_file
 
 
 def import_fasttext() -> ModuleType:

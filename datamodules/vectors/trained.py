@@ -12,9 +12,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from datamodules.atomic import atomic_path, atomic_write_text
-from datamodules.errors import UserInputError
-from datamodules.vectors.base import log, short_hash
+from core.atomic import atomic_path, atomic_write_text
+from core.errors import UserInputError
+from core.hashing import short_hash
+from datamodules.vectors.base import log
 from datamodules.vectors.fasttext_bin import FastTextBinVectors, import_fasttext, quiet_stderr
 
 MODELS = ("skipgram", "cbow")

@@ -8,8 +8,9 @@ from typing import BinaryIO, Iterable
 
 import numpy as np
 
-from datamodules.errors import UserInputError
-from datamodules.vectors.base import WordVectors, file_signature, log, require_file, words_hash
+from core.errors import UserInputError
+from core.hashing import file_signature, words_hash
+from datamodules.vectors.base import WordVectors, log, require_file
 
 _GROW_FROM = 4096
 _PREALLOCATE_AT_MOST = 1 << 22  # rows; a corrupt header must not allocate terabytes up front

@@ -1,0 +1,1 @@
+"""The generated drawings of everyday nouns (the offline DeViSE demo)."""

@@ -1,0 +1,1 @@
+"""The embedded, generated French/English question corpus (the offline translation demo)."""

@@ -1,0 +1,102 @@
+"""Evaluation metrics as torchmetrics ``Metric``s, so Lightning syncs them across processes, resets and logs them.
+
+- BLEU: torchmetrics' own ``SacreBLEUScore`` (13a tokenisation), which gives sacreBLEU's corpus BLEU (scaled
+  to sacreBLEU's 0–100);
+- chrF: ``CorpusChrF`` below, because torchmetrics' ``CHRFScore`` differs from sacreBLEU's corpus chrF (its
+  whitespace and smoothing rules), and the reports quote sacreBLEU: the sentences are kept as UTF-8 byte tensors
+  (``dist_reduce_fx="cat"``) and scored by sacreBLEU once, on every process's sentences;
+- hit@k: ``RankHits``, the ranks of true classes (``"cat"``), turned into flat / zero-shot hit rates.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import sacrebleu
+import torch
+from torchmetrics import Metric
+from torchmetrics.text import SacreBLEUScore
+
+from lightning_modules.devise_eval import EvalRow, method_hit_rates
+
+
+class CorpusBLEU(SacreBLEUScore):
+    """torchmetrics' sacreBLEU corpus BLEU, on sacreBLEU's 0–100 scale."""
+
+    def compute(self) -> torch.Tensor:
+        return super().compute() * 100
+
+
+def corpus_bleu(lowercase: bool) -> CorpusBLEU:
+    """Corpus BLEU (0–100, 13a tokenisation) of detokenised hypotheses against raw references."""
+    return CorpusBLEU(tokenize="13a", lowercase=lowercase)
+
+
+def _encode(texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    raw = [t.encode("utf-8") for t in texts]
+    flat = torch.frombuffer(bytearray(b"".join(raw)), dtype=torch.uint8) if any(raw) else torch.zeros(0, torch.uint8)
+    return flat.clone(), torch.tensor([len(r) for r in raw], dtype=torch.long)
+
+
+def _decode(flat: torch.Tensor, lengths: torch.Tensor) -> list[str]:
+    data = bytes(flat.cpu().tolist())
+    out, start = [], 0
+    for n in lengths.cpu().tolist():
+        out.append(data[start:start + n].decode("utf-8"))
+        start += n
+    return out
+
+
+def _cat(value) -> torch.Tensor:
+    return torch.cat(value) if isinstance(value, list) else value
+
+
+class CorpusChrF(Metric):
+    """sacreBLEU corpus chrF (0–100) over every sentence seen by every process."""
+
+    full_state_update = False
+
+    def __init__(self, lowercase: bool = False) -> None:
+        super().__init__()
+        self.lowercase = lowercase
+        for name in ("hyp_bytes", "hyp_lens", "ref_bytes", "ref_lens"):
+            self.add_state(name, default=[], dist_reduce_fx="cat")
+
+    def update(self, hyps: Sequence[str], refs: Sequence[str]) -> None:
+        for texts, prefix in ((hyps, "hyp"), (refs, "ref")):
+            flat, lens = _encode(texts)
+            getattr(self, f"{prefix}_bytes").append(flat.to(self.device))
+            getattr(self, f"{prefix}_lens").append(lens.to(self.device))
+
+    def compute(self) -> torch.Tensor:
+        hyps = _decode(_cat(self.hyp_bytes), _cat(self.hyp_lens)) if self.hyp_lens else []
+        refs = _decode(_cat(self.ref_bytes), _cat(self.ref_lens)) if self.ref_lens else []
+        score = sacrebleu.metrics.CHRF(lowercase=self.lowercase).corpus_score(hyps, [refs]).score if hyps else 0.0
+        return torch.tensor(score)
+
+
+class RankHits(Metric):
+    """Ranks of the true class per image (all classes, and among a held-out group), gathered from every process;
+    ``compute`` gives flat hit@k for images of seen classes and zero-shot hit@k for images of held-out ones, and the
+    numbers of images (``n_images``, ``n_heldout_images``)."""
+
+    full_state_update = False
+
+    def __init__(self, ks: Sequence[int], n_classes: int, n_unseen: int) -> None:
+        super().__init__()
+        self.ks, self.n_classes, self.n_unseen = tuple(ks), n_classes, n_unseen
+        for name in ("ranks", "unseen_ranks", "held"):
+            self.add_state(name, default=[], dist_reduce_fx="cat")
+
+    def update(self, ranks: torch.Tensor, unseen_ranks: torch.Tensor, held: torch.Tensor) -> None:
+        """``(batch,)`` each: rank among all classes, rank among the held-out group, whether held out."""
+        self.ranks.append(ranks.long())
+        self.unseen_ranks.append(unseen_ranks.long())
+        self.held.append(held.bool())
+
+    def compute(self) -> dict[str, float]:
+        if not self.ranks:
+            return {}
+        ranks, unseen, held = (_cat(x).cpu().tolist() for x in (self.ranks, self.unseen_ranks, self.held))
+        rows = [EvalRow(i, h, {"m": r}, {"m": u}) for i, (r, u, h) in enumerate(zip(ranks, unseen, held))]
+        return {**method_hit_rates(rows, "m", self.ks, self.n_classes, self.n_unseen),
+                "n_images": len(rows), "n_heldout_images": sum(held)}
