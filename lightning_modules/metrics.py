@@ -47,7 +47,12 @@ def _decode(flat: torch.Tensor, lengths: torch.Tensor) -> list[str]:
 
 
 def _cat(value) -> torch.Tensor:
+    """A list state (before a sync) or the tensor a sync made of it, as one tensor."""
     return torch.cat(value) if isinstance(value, list) else value
+
+
+def _empty(value) -> bool:
+    return len(value) == 0 if isinstance(value, list) else value.numel() == 0
 
 
 class CorpusChrF(Metric):
@@ -68,8 +73,8 @@ class CorpusChrF(Metric):
             getattr(self, f"{prefix}_lens").append(lens.to(self.device))
 
     def compute(self) -> torch.Tensor:
-        hyps = _decode(_cat(self.hyp_bytes), _cat(self.hyp_lens)) if self.hyp_lens else []
-        refs = _decode(_cat(self.ref_bytes), _cat(self.ref_lens)) if self.ref_lens else []
+        hyps = [] if _empty(self.hyp_lens) else _decode(_cat(self.hyp_bytes), _cat(self.hyp_lens))
+        refs = [] if _empty(self.ref_lens) else _decode(_cat(self.ref_bytes), _cat(self.ref_lens))
         score = sacrebleu.metrics.CHRF(lowercase=self.lowercase).corpus_score(hyps, [refs]).score if hyps else 0.0
         return torch.tensor(score)
 
@@ -94,7 +99,7 @@ class RankHits(Metric):
         self.held.append(held.bool())
 
     def compute(self) -> dict[str, float]:
-        if not self.ranks:
+        if _empty(self.ranks):
             return {}
         ranks, unseen, held = (_cat(x).cpu().tolist() for x in (self.ranks, self.unseen_ranks, self.held))
         rows = [EvalRow(i, h, {"m": r}, {"m": u}) for i, (r, u, h) in enumerate(zip(ranks, unseen, held))]

@@ -32,10 +32,17 @@ class BeamOutput:
     scores: torch.Tensor
 
 
-def decode_limit(src_lens: torch.Tensor, floor: int) -> int:
-    """Steps to allow for a batch: ``floor`` (e.g. the training targets' length limit), or more for long sources
-    (1.5 × the longest source + 5), so no sentence is cut however long it is."""
-    return max(int(floor), int(src_lens.max()) * 3 // 2 + 5)
+def decode_limit(src_lens: torch.Tensor, floor: int) -> torch.Tensor:
+    """Steps each sentence may take: ``floor`` (e.g. the training targets' length limit), or more for a long source
+    (1.5 × its length + 5), so no sentence is cut however long it is. ``(batch,)`` long, on ``src_lens``' device;
+    a sentence's limit depends on it alone, never on the batch it is decoded in."""
+    return torch.clamp(src_lens.long() * 3 // 2 + 5, min=int(floor))
+
+
+def _limits(max_len: int | torch.Tensor, batch: int, device: torch.device) -> torch.Tensor:
+    if isinstance(max_len, torch.Tensor):
+        return max_len.to(device=device, dtype=torch.long)
+    return torch.full((batch,), int(max_len), dtype=torch.long, device=device)
 
 
 def _check_every(device: torch.device) -> int:
@@ -48,24 +55,26 @@ def _no_specials(logits: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def greedy_decode(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, max_len: int,
+def greedy_decode(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, max_len: int | torch.Tensor,
                   min_steps: int = 0) -> GreedyOutput:
-    """Feed back the most likely token until every sentence has emitted ``_eos_`` (at least ``min_steps`` steps,
-    at most ``max(max_len, min_steps)``). ``src`` is ``(batch, src_len)``. The returned logits are the model's, with
-    ``_bos_``/``_pad_`` still scored (for the loss); the tokens never are those two."""
+    """Feed back the most likely token until every sentence has emitted ``_eos_`` or reached its step limit
+    (``max_len``: one for all, or ``(batch,)`` per sentence), running at least ``min_steps`` steps. ``src`` is
+    ``(batch, src_len)``. The returned logits are the model's, with ``_bos_``/``_pad_`` still scored (for the
+    loss); the tokens never are those two, and are ``_pad_`` after a sentence's end."""
     memory, hidden = model.encode(src, src_lens)
     state = model.decoder.init_state(hidden)
     batch, every = src.size(0), _check_every(src.device)
+    limits = _limits(max_len, batch, src.device)
     prev = torch.full((batch,), BOS_IDX, dtype=torch.long, device=src.device)
     done = torch.zeros(batch, dtype=torch.bool, device=src.device)
     tokens, logits_all, attn_all = [], [], []
-    for t in range(max(max_len, min_steps)):
+    for t in range(max(int(limits.max()), min_steps)):
         logits, state, attn = model.decoder.step(prev, state, memory)
         prev = _no_specials(logits).argmax(-1)
         tokens.append(prev.masked_fill(done, PAD_IDX))
         logits_all.append(logits)
         attn_all.append(attn)
-        done = done | (prev == EOS_IDX)
+        done = done | (prev == EOS_IDX) | (limits <= t + 1)
         if t + 1 >= min_steps and (t + 1) % every == 0 and bool(done.all()):
             break
     attention = torch.stack(attn_all, 1) if attn_all[0] is not None else None
@@ -99,15 +108,18 @@ def _padded(seqs: torch.Tensor, max_len: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def beam_search(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, beam_size: int, max_len: int,
-                length_penalty_alpha: float = 1.0) -> BeamOutput:
+def beam_search(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, beam_size: int,
+                max_len: int | torch.Tensor, length_penalty_alpha: float = 1.0) -> BeamOutput:
     """Beam search over ``src`` ``(batch, src_len)``.
 
-    A hypothesis ends when it emits ``_eos_``; a sentence is done once ``beam_size`` hypotheses have ended, and after
-    ``max_len`` steps its live hypotheses end too. Ended hypotheses are ranked by log-probability divided by
-    :func:`length_penalty` of their length (``_eos_`` included). With ``beam_size=1`` this is greedy decoding.
+    A hypothesis ends when it emits ``_eos_``; a sentence is done once ``beam_size`` hypotheses have ended, and when
+    it reaches its step limit (``max_len``: one for all, or ``(batch,)`` per sentence) its live hypotheses end too.
+    Ended hypotheses are ranked by log-probability divided by :func:`length_penalty` of their length (``_eos_``
+    included). With ``beam_size=1`` this is greedy decoding.
     """
     batch, beam, device = src.size(0), beam_size, src.device
+    limits = _limits(max_len, batch, device)
+    steps = int(limits.max())
     memory, hidden = model.encode(src, src_lens)
     memory, state = memory.repeat_interleave(beam), model.decoder.init_state(hidden).repeat_interleave(beam)
     scores = torch.full((batch, beam), float("-inf"), device=device)
@@ -115,10 +127,10 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, beam_
     seqs = torch.empty((batch * beam, 0), dtype=torch.long, device=device)
     prev = torch.full((batch * beam,), BOS_IDX, dtype=torch.long, device=device)
     fin = _Finished(torch.full((batch, beam), float("-inf"), device=device),
-                    torch.full((batch, beam, max_len), PAD_IDX, dtype=torch.long, device=device))
+                    torch.full((batch, beam, steps), PAD_IDX, dtype=torch.long, device=device))
     base = (torch.arange(batch, device=device) * beam).unsqueeze(1)
     every = _check_every(device)
-    for step in range(max_len):
+    for step in range(steps):
         logits, state, _ = model.decoder.step(prev, state, memory)
         logp = torch.log_softmax(_no_specials(logits).float(), dim=-1)
         vocab = logp.size(-1)
@@ -131,17 +143,16 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, beam_
         # candidates are taken best first until `beam` live ones are found; an _eos_ ranked below those is not taken
         live_before = torch.cumsum((~is_eos).long(), dim=-1) - (~is_eos).long()
         ended = is_eos & torch.isfinite(top_s) & (live_before < beam)
-        fin = fin.add(torch.where(ended, top_s / length_penalty(step + 1, length_penalty_alpha), float("-inf")),
-                      _padded(cand_seqs[..., :-1], max_len))
+        lp = length_penalty(step + 1, length_penalty_alpha)
+        fin = fin.add(torch.where(ended, top_s / lp, float("-inf")), _padded(cand_seqs[..., :-1], steps))
         alive_s, pick = torch.where(is_eos, float("-inf"), top_s).topk(beam, dim=-1)
-        done = torch.isfinite(fin.scores).all(dim=1)
-        scores = alive_s.masked_fill(done.unsqueeze(1), float("-inf"))
-        keep = rows.gather(1, pick).reshape(-1)
         seqs = cand_seqs.gather(1, pick.unsqueeze(-1).expand(-1, -1, step + 1)).reshape(batch * beam, step + 1)
+        at_limit = (limits == step + 1).unsqueeze(1)  # sentences whose last step this was: their live ones end
+        fin = fin.add(torch.where(at_limit, alive_s / lp, float("-inf")), _padded(seqs, steps).view(batch, beam, -1))
+        done = torch.isfinite(fin.scores).all(dim=1) | (limits <= step + 1)
+        scores = alive_s.masked_fill(done.unsqueeze(1), float("-inf"))
         prev = tok.gather(1, pick).reshape(-1)
-        state = state.select(keep)
+        state = state.select(rows.gather(1, pick).reshape(-1))
         if (step + 1) % every == 0 and bool(done.all()):
             break
-    live = scores / length_penalty(seqs.size(1), length_penalty_alpha)  # sentences still going at the end
-    fin = fin.add(live, _padded(seqs, max_len).view(batch, beam, max_len))
     return BeamOutput(fin.seqs[:, 0], fin.scores[:, 0])

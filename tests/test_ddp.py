@@ -34,7 +34,7 @@ def _fit_then_test_both_ways(tmp: Path, base: list[str], report: str) -> tuple[d
 
 def test_translation_ddp_fit_and_test_equal_single_process(tmp_path: Path):
     base = ["-c", str(ROOT / "configs" / "translate" / "demo.yaml"), "--data.cache_dir", "cache",
-            "--data.source.init_args.n_pairs", "300", "--model.init_args.beam_size", "2",
+            "--data.source.init_args.n_pairs", "500", "--model.init_args.beam_size", "2",
             "--data.src_vectors", str(write_vec(tmp_path / "src.vec", vocab_words(0), 12, seed=0)),
             "--data.tgt_vectors", str(write_vec(tmp_path / "tgt.vec", vocab_words(1), 10, seed=1))]
     one, two = _fit_then_test_both_ways(tmp_path, base, "bleu_report.json")

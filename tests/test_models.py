@@ -199,8 +199,27 @@ def test_attention_modes_shapes_and_tying(mode):
 def test_decode_limit_grows_with_the_source():
     from models.decoding import decode_limit
 
-    assert decode_limit(torch.tensor([3, 4]), 20) == 20
-    assert decode_limit(torch.tensor([3, 60]), 20) == 95
+    assert decode_limit(torch.tensor([3, 4]), 20).tolist() == [20, 20]
+    assert decode_limit(torch.tensor([3, 60]), 20).tolist() == [20, 95]
+
+
+@pytest.mark.parametrize("beam", [1, 3])
+def test_a_sentence_decodes_the_same_alone_or_in_any_batch(beam):
+    """Limits are per sentence, so a sentence's translation never depends on its batch (DDP shards differ)."""
+    from models.decoding import decode_limit
+
+    model = _eos_biased(_model_with("input_feeding", seed=2), -1.0)  # rarely ends: the step limit matters
+    src, lens, _ = _batch(seed=2)
+    limits = decode_limit(lens, 4)
+
+    def run(rows):
+        if beam == 1:
+            return greedy_decode(model, src[rows], lens[rows], limits[rows]).tokens.tolist()
+        return beam_search(model, src[rows], lens[rows], beam, limits[rows]).tokens.tolist()
+
+    together = _strip(run(list(range(5))))
+    assert [_strip(run([i]))[0] for i in range(5)] == together
+    assert {len(t) for t in together} == set(limits.tolist())  # every sentence ran to its own limit
 
 
 def test_loss_ignores_padding_and_pads_short_outputs():
