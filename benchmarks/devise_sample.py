@@ -24,6 +24,7 @@ Uses ``configs/devise/imagenet_sample.yaml``'s setup: EfficientNet-Lite0 (packag
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -40,21 +41,22 @@ import pytorch_lightning as pl  # noqa: E402
 
 from datamodules.devise import ImageWordVectorDataModule  # noqa: E402
 from datamodules.images.backbone import create_backbone  # noqa: E402
+from datamodules.images.class_state import ClassState  # noqa: E402
 from datamodules.images.loading import ImageLoader  # noqa: E402
 from datamodules.images.sources import FlatFolderSource  # noqa: E402
 from datamodules.images.transforms import make_transforms  # noqa: E402
 from lightning_modules.devise_module import DeviseModule  # noqa: E402
+from models.devise_head import DeviseNetConfig  # noqa: E402
 from retrieval.image_collection import ImageEmbedder  # noqa: E402
 
 
 class RandomVectorsDataModule(ImageWordVectorDataModule):
     """The same data, but each class's target is a random Gaussian vector instead of its name's word vector."""
 
-    def class_state(self) -> dict:
+    def class_state(self) -> ClassState:
         state = super().class_state()
         rng = np.random.default_rng(self.seed)
-        state["vectors"] = rng.standard_normal(np.shape(state["vectors"])).astype(np.float32)
-        return state
+        return dataclasses.replace(state, vectors=rng.standard_normal(np.shape(state.vectors)).astype(np.float32))
 
 
 def make_dm(data: Path, cls: type, cache: Path, views: int) -> ImageWordVectorDataModule:
@@ -72,8 +74,9 @@ def train_and_test(dm: ImageWordVectorDataModule, epochs: int, out: Path) -> tup
     the model."""
     pl.seed_everything(0, verbose=False)
     dm.setup("fit")
-    model = DeviseModule(in_features=dm.feature_dim, out_dim=dm.vector_dim, backbone=dm.backbone,
-                         backbone_weights=dm.backbone_weights, precomputed=True, lr=1e-2, weight_decay=1e-7)
+    net = DeviseNetConfig(in_features=dm.feature_dim, out_dim=dm.vector_dim, backbone=dm.backbone,
+                          backbone_weights=dm.backbone_weights, precomputed=True)
+    model = DeviseModule(net, lr=1e-2, weight_decay=1e-7)
     trainer = pl.Trainer(max_epochs=epochs, accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
                          enable_progress_bar=False, enable_model_summary=False, default_root_dir=str(out),
                          num_sanity_val_steps=0, limit_val_batches=0)
@@ -147,7 +150,7 @@ def main() -> None:
         prep = time.perf_counter() - start
         n_train, n_val, n_test = (len(dm.items(split)) for split in ("train", "val", "test"))
         n_passes = n_train * args.views + n_val + n_test
-        print(f"labels with vectors: {len(dm.classes)}, held out: {len(dm.class_state()['holdout'])}; "
+        print(f"labels with vectors: {len(dm.classes)}, held out: {len(dm.class_state().holdout)}; "
               f"{n_train} training images x {args.views} views + {n_val} validation + {n_test} test images")
         print(f"feature extraction: {n_passes} images in {prep:.1f} s = {n_passes / prep:.1f} images/s "
               "(fresh cache; includes decoding, augmentation, image checks and loading the vectors)")

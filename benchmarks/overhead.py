@@ -28,6 +28,7 @@ from datamodules.text.sources import EmbeddedQuestionsSource  # noqa: E402
 from datamodules.translation import TranslationDataModule  # noqa: E402
 from lightning_modules import Seq2SeqModule  # noqa: E402
 from lightning_modules.lr_schedule import one_cycle_factor  # noqa: E402
+from models.seq2seq import Seq2SeqConfig  # noqa: E402
 from models.seq2seq_loss import seq2seq_loss  # noqa: E402
 
 TEACHER_FORCING = 0.5
@@ -59,9 +60,9 @@ class _Fixed(torch.utils.data.Dataset):
 
 
 def _module(dm: TranslationDataModule, args: argparse.Namespace) -> Seq2SeqModule:
-    module = Seq2SeqModule(dm.src_vocab_size, dm.tgt_vocab_size, dm.src_emb_dim, dm.tgt_emb_dim, args.hidden,
-                           attention=True, bidirectional=True, teacher_forcing=TEACHER_FORCING,
-                           max_decode_len=dm.max_tgt_len)
+    net = Seq2SeqConfig(dm.src_vocab_size, dm.tgt_vocab_size, dm.src_emb_dim, dm.tgt_emb_dim, args.hidden,
+                        attention=True, bidirectional=True)
+    module = Seq2SeqModule(net, teacher_forcing=TEACHER_FORCING, max_decode_len=dm.max_tgt_len)
     module.vocab_state = dm.vocab_state()
     return module
 

@@ -72,7 +72,7 @@ class DeviseModule(OneCycleSchedule, pl.LightningModule):
         self.heldout_mask = mask(state.holdout)
         self.unseen_masks = {"val": mask(state.holdout_val), "test": mask(state.holdout_test)}
         n, ks = len(state.wnids), self.hparams.hit_ks
-        self.hits = nn.ModuleDict({f"{stage}_{m}": RankHits(ks, n, int(self.unseen_masks[stage].sum()))
+        self.hits = nn.ModuleDict({f"{stage}_{m}": RankHits(ks, n, int(self.unseen_masks[stage].sum()), m)
                                    for stage, methods in (("val", ["devise"]), ("test", list(METHODS)))
                                    for m in methods}).to(self.device)
 

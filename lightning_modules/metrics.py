@@ -1,34 +1,20 @@
 """Evaluation metrics as torchmetrics ``Metric``s, so Lightning syncs them across processes, resets and logs them.
 
-- BLEU: torchmetrics' own ``SacreBLEUScore`` (13a tokenisation), which gives sacreBLEU's corpus BLEU (scaled
-  to sacreBLEU's 0–100);
-- chrF: ``CorpusChrF`` below, because torchmetrics' ``CHRFScore`` differs from sacreBLEU's corpus chrF (its
-  whitespace and smoothing rules), and the reports quote sacreBLEU: the sentences are kept as UTF-8 byte tensors
-  (``dist_reduce_fx="cat"``) and scored by sacreBLEU once, on every process's sentences;
+- BLEU and chrF: ``CorpusScore`` below. torchmetrics' own ``SacreBLEUScore`` and ``CHRFScore`` do not give
+  sacreBLEU's numbers in general (BLEU has no "exp" smoothing, so a corpus without a matching 4-gram scores 0; chrF
+  treats whitespace and smoothing differently), and the reports quote sacreBLEU. So the sentences are kept as UTF-8
+  byte tensors (``dist_reduce_fx="cat"``, gathered from every process) and scored by sacreBLEU once, at ``compute``;
 - hit@k: ``RankHits``, the ranks of true classes (``"cat"``), turned into flat / zero-shot hit rates.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Literal, Sequence
 
 import sacrebleu
 import torch
 from torchmetrics import Metric
-from torchmetrics.text import SacreBLEUScore
 
 from lightning_modules.devise_eval import EvalRow, method_hit_rates
-
-
-class CorpusBLEU(SacreBLEUScore):
-    """torchmetrics' sacreBLEU corpus BLEU, on sacreBLEU's 0–100 scale."""
-
-    def compute(self) -> torch.Tensor:
-        return super().compute() * 100
-
-
-def corpus_bleu(lowercase: bool) -> CorpusBLEU:
-    """Corpus BLEU (0–100, 13a tokenisation) of detokenised hypotheses against raw references."""
-    return CorpusBLEU(tokenize="13a", lowercase=lowercase)
 
 
 def _encode(texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -55,28 +41,36 @@ def _empty(value) -> bool:
     return len(value) == 0 if isinstance(value, list) else value.numel() == 0
 
 
-class CorpusChrF(Metric):
-    """sacreBLEU corpus chrF (0–100) over every sentence seen by every process."""
+class CorpusScore(Metric):
+    """sacreBLEU corpus BLEU or chrF (0–100, sacreBLEU's default settings, optionally case-insensitive) over every
+    sentence seen by every process."""
 
     full_state_update = False
 
-    def __init__(self, lowercase: bool = False) -> None:
+    def __init__(self, kind: Literal["bleu", "chrf"], lowercase: bool = False) -> None:
         super().__init__()
-        self.lowercase = lowercase
+        self.kind, self.lowercase = kind, lowercase
         for name in ("hyp_bytes", "hyp_lens", "ref_bytes", "ref_lens"):
             self.add_state(name, default=[], dist_reduce_fx="cat")
 
+    def scorer(self):
+        """The sacreBLEU metric object (its ``get_signature()`` describes the settings)."""
+        cls = sacrebleu.metrics.BLEU if self.kind == "bleu" else sacrebleu.metrics.CHRF
+        return cls(lowercase=self.lowercase)
+
     def update(self, hyps: Sequence[str], refs: Sequence[str]) -> None:
+        """One hypothesis and one reference per sentence."""
         for texts, prefix in ((hyps, "hyp"), (refs, "ref")):
             flat, lens = _encode(texts)
             getattr(self, f"{prefix}_bytes").append(flat.to(self.device))
             getattr(self, f"{prefix}_lens").append(lens.to(self.device))
 
     def compute(self) -> torch.Tensor:
-        hyps = [] if _empty(self.hyp_lens) else _decode(_cat(self.hyp_bytes), _cat(self.hyp_lens))
-        refs = [] if _empty(self.ref_lens) else _decode(_cat(self.ref_bytes), _cat(self.ref_lens))
-        score = sacrebleu.metrics.CHRF(lowercase=self.lowercase).corpus_score(hyps, [refs]).score if hyps else 0.0
-        return torch.tensor(score)
+        if _empty(self.hyp_lens):
+            return torch.tensor(0.0)
+        hyps = _decode(_cat(self.hyp_bytes), _cat(self.hyp_lens))
+        refs = _decode(_cat(self.ref_bytes), _cat(self.ref_lens))
+        return torch.tensor(self.scorer().corpus_score(hyps, [refs]).score)
 
 
 class RankHits(Metric):
@@ -86,9 +80,9 @@ class RankHits(Metric):
 
     full_state_update = False
 
-    def __init__(self, ks: Sequence[int], n_classes: int, n_unseen: int) -> None:
+    def __init__(self, ks: Sequence[int], n_classes: int, n_unseen: int, method: str = "devise") -> None:
         super().__init__()
-        self.ks, self.n_classes, self.n_unseen = tuple(ks), n_classes, n_unseen
+        self.ks, self.n_classes, self.n_unseen, self.method = tuple(ks), n_classes, n_unseen, method
         for name in ("ranks", "unseen_ranks", "held"):
             self.add_state(name, default=[], dist_reduce_fx="cat")
 
@@ -102,6 +96,7 @@ class RankHits(Metric):
         if _empty(self.ranks):
             return {}
         ranks, unseen, held = (_cat(x).cpu().tolist() for x in (self.ranks, self.unseen_ranks, self.held))
-        rows = [EvalRow(i, h, {"m": r}, {"m": u}) for i, (r, u, h) in enumerate(zip(ranks, unseen, held))]
-        return {**method_hit_rates(rows, "m", self.ks, self.n_classes, self.n_unseen),
+        m = self.method
+        rows = [EvalRow(i, h, {m: r}, {m: u}) for i, (r, u, h) in enumerate(zip(ranks, unseen, held))]
+        return {**method_hit_rates(rows, m, self.ks, self.n_classes, self.n_unseen),
                 "n_images": len(rows), "n_heldout_images": sum(held)}

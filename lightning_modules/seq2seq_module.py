@@ -14,7 +14,7 @@ from datamodules.text.joiners import detokenize_joined
 from datamodules.text.vocab import EOS_IDX, Vocab
 from datamodules.text.vocab_state import VocabState
 from lightning_modules.lr_schedule import OneCycleSchedule
-from lightning_modules.metrics import CorpusChrF, corpus_bleu
+from lightning_modules.metrics import CorpusScore
 from models.decoding import beam_search, decode_limit, greedy_decode
 from models.seq2seq import ForcingMode, Seq2Seq, Seq2SeqConfig
 from models.seq2seq_loss import seq2seq_loss
@@ -66,10 +66,10 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
     def _make_metrics(self) -> None:
         """BLEU and chrF of greedy decoding (validation, test) and of beam search (test), case as the data."""
         lc = self.lowercase
-        self.val_metrics = nn.ModuleDict({"bleu": corpus_bleu(lc), "chrf": CorpusChrF(lc)})
+        self.val_metrics = nn.ModuleDict({kind: CorpusScore(kind, lc) for kind in ("bleu", "chrf")})
         decodings = ["greedy"] + ([f"beam{self.hparams.beam_size}"] if self.hparams.beam_size > 1 else [])
-        self.test_metrics = nn.ModuleDict({f"{kind}_{d}": corpus_bleu(lc) if kind == "bleu" else CorpusChrF(lc)
-                                           for d in decodings for kind in ("bleu", "chrf")})
+        self.test_metrics = nn.ModuleDict({f"{kind}_{d}": CorpusScore(kind, lc) for d in decodings
+                                           for kind in ("bleu", "chrf")})
 
     def _init_embeddings(self, src, tgt) -> None:
         """Copy word-vector matrices into the embeddings (a resumed checkpoint overwrites them afterwards)."""
@@ -145,7 +145,7 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         hyps = self._greedy_with_loss(batch, "val")
         for name, metric in self.val_metrics.items():
-            metric.update(hyps, [[r] for r in batch["tgt_text"]] if name == "bleu" else batch["tgt_text"])
+            metric.update(hyps, batch["tgt_text"])
             self.log(f"val/{name}", metric, prog_bar=name == "bleu")
 
     def test_step(self, batch: dict, batch_idx: int) -> dict:
@@ -155,8 +155,7 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
         if self.hparams.beam_size > 1:
             decoded[f"beam{self.hparams.beam_size}"] = self.translate_batch(batch["src"], batch["src_lens"])
         for key, metric in self.test_metrics.items():
-            kind, decoding = key.split("_", 1)
-            metric.update(decoded[decoding], [[r] for r in batch["tgt_text"]] if kind == "bleu" else batch["tgt_text"])
+            metric.update(decoded[key.split("_", 1)[1]], batch["tgt_text"])
             self.log(f"test/{key}", metric)
         return {"index": batch["index"].tolist(), "source": batch["src_text"], "reference": batch["tgt_text"],
                 "decoded": decoded}
