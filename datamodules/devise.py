@@ -1,6 +1,7 @@
 """``ImageWordVectorDataModule``: images labelled by WordNet class, each class mapped to its name's word vector."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -21,29 +22,34 @@ from datamodules.images.devise_splits import DeviseSplits, plan_splits
 from datamodules.images.image_dataset import ImageDataset
 from datamodules.images.imagenet_classes import imagenet_class_vectors
 from datamodules.images.loading import ImageLoader
-from datamodules.images.prepare import build_classes, check_no_leak, checked_items, labels, precompute
+from datamodules.images.prepare import build_classes, check_no_leak, labels, listed_items, precompute, readable_rows
 from datamodules.images.seeded import EpochSeededItems
 from datamodules.images.sources import DemoImagesSource, ImageSource
 from datamodules.images.transforms import make_transforms
 from datamodules.resume import ResumableTrainData
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 class FeatureDataset(Dataset):
-    """Precomputed backbone features: items ``(features (feature_dim,), class index)``; several views stacked."""
+    """Precomputed backbone features: items ``(features (feature_dim,), class index)``; several views stacked.
 
-    def __init__(self, feature_files: list[Path], targets: np.ndarray) -> None:
+    ``rows`` picks the feature-file rows to use (the readable images), in the order of ``targets``."""
+
+    def __init__(self, feature_files: list[Path], targets: np.ndarray, rows: np.ndarray | None = None) -> None:
         self.views = [np.load(p, mmap_mode="r") for p in feature_files]
         self.targets = targets
+        self.rows = np.arange(len(targets)) if rows is None else np.asarray(rows)
+        if len(self.rows) != len(targets):
+            raise ValueError(f"{len(self.rows)} feature rows for {len(targets)} targets")
 
     def __len__(self) -> int:
         return len(self.targets) * len(self.views)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
-        view, row = divmod(i, len(self.targets))
-        return torch.from_numpy(np.array(self.views[view][row])), int(self.targets[row])
+        view, k = divmod(i, len(self.targets))
+        return torch.from_numpy(np.array(self.views[view][self.rows[k]])), int(self.targets[k])
 
 
 class WithIndex(Dataset):
@@ -126,7 +132,18 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
         self.source.prepare(self.cache_dir)
         if self.state_path.exists():
             return
-        items = checked_items(self.source, self.cache_dir)
+        classes, aliases, splits = self._plan()
+        # the word vectors of the ImageNet-1k classes, for the backbone-classifier baselines (ConSE)
+        imagenet = imagenet_class_vectors(self.vectors, self._names_file()) if self.backbone_weights else None
+        state = {"classes": classes, "aliases": aliases, "splits": splits, "features": None, "rows": None,
+                 "imagenet": imagenet}
+        if self.precompute:
+            state["features"], state["rows"], state["splits"] = self._extract(classes, splits)
+        atomic_pickle(self.state_path, state)
+
+    def _plan(self) -> tuple[ClassVectors, dict[str, str], DeviseSplits]:
+        """Labels (duplicates merged), and the images and classes of each role."""
+        items = listed_items(self.source, self.cache_dir, self.precompute)
         classes, aliases = build_classes(self.source, self.class_names, self.vectors,
                                          items["train"] + items["valid"])
         known = set(classes.wnids)
@@ -139,17 +156,22 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
         log.info("%d labels (%d merged classes; %d held out); %d training, %d validation and %d test images",
                  len(classes), len(aliases), len(splits.heldout), len(splits.train), len(splits.val),
                  len(splits.test))
-        state = {"classes": classes, "aliases": aliases, "splits": splits, "features": None,
-                 # the word vectors of the ImageNet-1k classes, for the backbone-classifier baselines (ConSE)
-                 "imagenet": imagenet_class_vectors(self.vectors, self._names_file()) if self.backbone_weights else None}
-        if self.precompute:
-            idx = {c: i for i, c in enumerate(classes.wnids)}
-            state["features"] = {
-                name: precompute(its, idx, self.backbone, self.backbone_weights, self.train_views if name == "train"
-                                 else 1, name == "train" and self.train_views > 1, self.cache_dir, self.seed,
-                                 self.loader)
-                for name, its in (("train", splits.train), ("val", splits.val), ("test", splits.test))}
-        atomic_pickle(self.state_path, state)
+        return classes, aliases, splits
+
+    def _extract(self, classes: ClassVectors, splits: DeviseSplits) -> tuple[dict, dict, DeviseSplits]:
+        """Feature files per split, the rows of the images extraction could read, and the splits without the
+        others."""
+        idx = {c: i for i, c in enumerate(classes.wnids)}
+        files, rows, kept = {}, {}, {}
+        for name in ("train", "val", "test"):
+            its = getattr(splits, name)
+            views = self.train_views if name == "train" else 1
+            files[name] = precompute(its, idx, self.backbone, self.backbone_weights, views,
+                                     name == "train" and self.train_views > 1, self.cache_dir, self.seed,
+                                     self.loader, self.num_workers)
+            rows[name] = readable_rows(its, files[name][0], name)
+            kept[name] = [its[i] for i in rows[name]]
+        return files, rows, dataclasses.replace(splits, **kept)
 
     def _names_file(self) -> str | None:
         """The class-name file, when the source's ids are WordNet ids that need one."""
@@ -219,7 +241,7 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
         idx = {c: i for i, c in enumerate(st["classes"].wnids)}
         items = self.items(split)
         if st["features"] is not None:
-            return FeatureDataset(self._feature_files(split), labels(items, idx))
+            return FeatureDataset(self._feature_files(split), labels(items, idx), st["rows"][split])
         transform = make_transforms(self.backbone, train=split == "train", weights=self.backbone_weights)
         return ImageDataset(items, idx, transform,
                             loader=self.loader)

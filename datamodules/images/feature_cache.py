@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from core.atomic import atomic_path
+from core.atomic import atomic_path, atomic_write_json
 from core.errors import UserInputError
 
 
@@ -29,28 +29,46 @@ def _device_of(module: nn.Module) -> torch.device:
     return first.device if first is not None else torch.device("cpu")
 
 
-def _fill(backbone: nn.Module, loader: DataLoader, tmp: Path, n_images: int, progress: bool) -> np.ndarray:
+def _fill(backbone: nn.Module, loader: DataLoader, tmp: Path, n_images: int, progress: bool) -> tuple[np.ndarray, dict]:
     """Run ``backbone`` over ``loader`` and write rows into a memmap at ``tmp`` (created at the first batch).
 
-    Each batch is ``(images (B, 3, H, W), labels (B,))``; the backbone maps images to ``(B, feature_dim)``.
+    Each batch is ``(images (B, 3, H, W), labels (B,))``, or with a third element, each image's problem (``""``
+    when it was read; :class:`~datamodules.images.image_dataset.CheckingDataset`). Returns the memmap and
+    ``{row: problem}`` of the images that could not be read (their rows hold the blank image's features).
     """
     device = _device_of(backbone)
     out: np.ndarray | None = None
+    problems: dict[int, str] = {}
     row = 0
     with tqdm(total=n_images, unit="img", desc="features", disable=not progress, dynamic_ncols=True) as bar:
-        for images, _labels in loader:
-            feats = backbone(images.to(device)).float().cpu().numpy()  # (B, feature_dim)
+        for batch in loader:
+            feats = backbone(batch[0].to(device)).float().cpu().numpy()  # (B, feature_dim)
             if feats.ndim != 2:
                 raise RuntimeError(f"backbone returned shape {feats.shape}; expected (batch, features): num_classes=0?")
             if out is None:
                 out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n_images, feats.shape[1]))
             out[row:row + len(feats)] = feats
+            if len(batch) > 2:
+                problems.update({row + j: text for j, text in enumerate(batch[2]) if text})
             row += len(feats)
             bar.update(len(feats))
     if row != n_images:
         raise RuntimeError(f"dataset yielded {row} images but len(dataset) is {n_images}")
     assert out is not None
-    return out
+    return out, problems
+
+
+def problems_path(cache_path: Path) -> Path:
+    """Where a cache's unreadable rows are listed (``{row: problem}`` JSON), beside the cache."""
+    return Path(cache_path).with_suffix(".problems.json")
+
+
+def load_problems(cache_path: Path) -> dict[int, str]:
+    """The rows of a feature cache whose image could not be read, with the problem; ``{}`` when none."""
+    path = problems_path(cache_path)
+    if not path.is_file():
+        return {}
+    return {int(row): text for row, text in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
 def precompute_features(backbone: nn.Module, dataset: Dataset, cache_path: Path, batch_size: int = 64,
@@ -58,7 +76,9 @@ def precompute_features(backbone: nn.Module, dataset: Dataset, cache_path: Path,
     """Run the frozen ``backbone`` once over ``dataset`` and cache its features at ``cache_path`` (``.npy``).
 
     The backbone runs in eval mode under ``torch.no_grad()`` (its previous train/eval mode is restored after);
-    the dataset yields ``(image tensor (3, H, W), label)`` and is read in order. A tqdm bar reports images/s.
+    the dataset yields ``(image tensor (3, H, W), label[, problem])`` and is read in order, ``num_workers``
+    processes decoding. Rows whose image could not be read are listed beside the cache (:func:`load_problems`).
+    A tqdm bar reports images/s.
 
     Returns:
         The cache, memory-mapped read-only: float32 ``(len(dataset), feature_dim)``, row ``i`` = image ``i``.
@@ -71,10 +91,12 @@ def precompute_features(backbone: nn.Module, dataset: Dataset, cache_path: Path,
     was_training = backbone.training
     backbone.eval()
     try:
-        with torch.no_grad(), atomic_path(cache_path) as tmp:
-            out = _fill(backbone, loader, tmp, n_images, progress)
-            out.flush()
-            del out  # close the memmap before the rename
+        with torch.no_grad():
+            with atomic_path(cache_path) as tmp:
+                out, problems = _fill(backbone, loader, tmp, n_images, progress)
+                out.flush()
+                del out  # close the memmap before the rename
+                atomic_write_json(problems_path(cache_path), {str(k): v for k, v in problems.items()})
     finally:
         backbone.train(was_training)
     return load_features(cache_path)

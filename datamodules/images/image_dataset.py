@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 from collections import Counter
@@ -14,14 +13,13 @@ import torch
 from PIL import Image, ImageFile, UnidentifiedImageError
 from torch.utils.data import Dataset
 
-from core.atomic import atomic_write_json
 from core.errors import UserInputError
 from datamodules.images.items import Item
 from datamodules.images.loading import ImageLoader
+from datamodules.images.verdicts import Level, VerdictStore
 
 log = logging.getLogger("datamodules.images.image_dataset")
 
-_CACHE_VERSION = 1
 _EXAMPLES = 5
 
 
@@ -36,9 +34,19 @@ def _strict_truncation() -> Iterator[None]:
         ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
+def describe_problem(error: BaseException) -> str:
+    """``"<kind>: <detail>"`` for an error met while reading an image; kind ``missing``, ``not an image``,
+    ``truncated`` or ``corrupt``."""
+    if isinstance(error, FileNotFoundError):
+        return "missing: no such file"
+    if isinstance(error, UnidentifiedImageError):
+        return "not an image: PIL cannot identify the file"
+    kind = "truncated" if "truncated" in str(error).lower() else "corrupt"
+    return f"{kind}: {type(error).__name__}: {error}"
+
+
 def image_problem(path: str | os.PathLike) -> str | None:
-    """None when ``path`` decodes fully as an RGB image, else ``"<kind>: <detail>"`` with kind ``missing``,
-    ``not an image``, ``truncated`` or ``corrupt``.
+    """None when ``path`` decodes fully as an RGB image, else ``"<kind>: <detail>"`` (:func:`describe_problem`).
 
     ``verify()`` checks the file structure but not the pixel data, so the image is then really decoded the way
     training reads it (:class:`ImageLoader`), which is what catches a JPEG cut short.
@@ -48,71 +56,51 @@ def image_problem(path: str | os.PathLike) -> str | None:
             with Image.open(path) as img:
                 img.verify()
             ImageLoader().open(path)
+    except Exception as error:  # noqa: BLE001  decoders raise OSError, SyntaxError, ValueError, struct.error, ...
+        return describe_problem(error)
+    return None
+
+
+def header_problem(path: str | os.PathLike) -> str | None:
+    """The cheap check: None when the file opens as an image and its structure verifies (``Image.open`` +
+    ``verify``, no pixel decoding), else ``"<kind>: <detail>"``. A truncated JPEG usually passes; it is caught when
+    decoded (feature extraction, or skipped and counted at training time)."""
+    try:
+        with Image.open(path) as img:
+            img.verify()
     except FileNotFoundError:
         return "missing: no such file"
     except UnidentifiedImageError:
         return "not an image: PIL cannot identify the file"
     except Exception as error:  # noqa: BLE001  decoders raise OSError, SyntaxError, ValueError, struct.error, ...
-        kind = "truncated" if "truncated" in str(error).lower() else "corrupt"
-        return f"{kind}: {type(error).__name__}: {error}"
+        return f"corrupt: {type(error).__name__}: {error}"
     return None
 
 
-def _stat_key(path: Path) -> list[int] | None:
-    """``[size, mtime_ns]`` of ``path``, or None when it cannot be stat'ed."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return [stat.st_size, stat.st_mtime_ns]
+def check_images(items: Sequence[Item], cache_path: str | os.PathLike | None = None,
+                 level: Level = "full") -> tuple[list[Item], list[Item]]:
+    """Split ``items`` (``[(path, label), ...]``) into ``(good, bad)``, order kept.
 
-
-def _read_cache(cache_path: Path | None) -> dict[str, list]:
-    """``{path: [size, mtime_ns, problem]}`` from a verdict cache; empty when absent or unusable."""
-    if cache_path is None or not cache_path.is_file():
-        return {}
-    try:
-        data = json.loads(cache_path.read_text(encoding="utf-8"))
-        if data.get("version") == _CACHE_VERSION and isinstance(data.get("images"), dict):
-            return data["images"]
-    except (OSError, ValueError, AttributeError):
-        pass
-    log.info("%s: unreadable image-check cache, checking the images again", cache_path)
-    return {}
-
-
-def check_images(items: Sequence[Item], cache_path: str | os.PathLike | None = None) -> tuple[list[Item], list[Item]]:
-    """Split ``items`` (``[(path, label), ...]``) into ``(good, bad)``, order kept, by fully decoding each image.
-
-    Unreadable, truncated, missing and non-image files go to ``bad``; one warning gives their count by kind and
-    examples. With ``cache_path`` the verdicts are kept in a JSON file keyed by path, size and modification time, so
-    a second call re-opens only new or changed files; the cache is rewritten (atomically) only when it changed.
+    ``level="full"`` decodes each image (:func:`image_problem`), ``"header"`` only opens and verifies it
+    (:func:`header_problem`). Unreadable, truncated, missing and non-image files go to ``bad``; one warning gives
+    their count by kind and examples. With ``cache_path`` the verdicts are kept in a :class:`VerdictStore` keyed by
+    path, size and modification time, so a second call re-opens only new or changed files.
     """
-    cache_file = None if cache_path is None else Path(cache_path)
-    cache = _read_cache(cache_file)
-    good: list[Item] = []
-    bad: list[Item] = []
-    problems: list[tuple[Path, str]] = []
-    changed = False
-    for path, label in items:
-        path = Path(path)
-        key = _stat_key(path)
-        cached = cache.get(str(path))
-        if key is not None and cached is not None and cached[:2] == key:
-            problem = cached[2]
-        else:
-            problem = "missing: no such file" if key is None else image_problem(path)
-            if key is not None:
-                cache[str(path)] = [*key, problem]
-                changed = True
-        if problem is None:
-            good.append((path, label))
-        else:
-            bad.append((path, label))
-            problems.append((path, problem))
-    if cache_file is not None and changed:
-        atomic_write_json(cache_file, {"version": _CACHE_VERSION, "images": cache})
-    _report(problems, len(items))
+    check = image_problem if level == "full" else header_problem
+    paths = [Path(path) for path, _ in items]
+    store = VerdictStore(cache_path) if cache_path is not None else None
+    try:
+        known = store.known(paths, level) if store is not None else {}
+        fresh = [(p, "missing: no such file" if not p.exists() else check(p)) for p in paths if str(p) not in known]
+        if store is not None:
+            store.record(fresh, level)
+    finally:
+        if store is not None:
+            store.close()
+    verdicts = {**known, **{str(p): problem for p, problem in fresh}}
+    good = [(p, label) for p, (_, label) in zip(paths, items) if verdicts[str(p)] is None]
+    bad = [(p, label) for p, (_, label) in zip(paths, items) if verdicts[str(p)] is not None]
+    _report([(p, verdicts[str(p)]) for p, _ in bad], len(items))
     return good, bad
 
 
@@ -200,3 +188,32 @@ class ImageDataset(Dataset):
             self.failed_paths.add(path)
             log.warning("could not load %s (%s: %s); using the next image instead (%d failed loads so far)",
                         path, type(error).__name__, error, self.load_failures)
+
+
+class CheckingDataset(Dataset):
+    """Items of an :class:`ImageDataset` as ``(image, class index, problem)``, each file decoded once and strictly
+    (a truncated JPEG fails): a file that cannot be read gives a blank image and its problem (``"<kind>: <detail>"``,
+    ``""`` when fine) instead of stopping the run or being replaced by another image. Feature extraction reads
+    through it, so the decode it needs anyway is also the image check (in the DataLoader's worker processes)."""
+
+    def __init__(self, dataset: ImageDataset) -> None:
+        self.dataset = dataset
+        self._blank: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def _blank_image(self) -> torch.Tensor:
+        if self._blank is None:
+            tiny = Image.new("RGB", (8, 8))
+            transform = self.dataset.transform
+            self._blank = torch.zeros_like(transform(tiny) if transform is not None else pil_to_tensor(tiny))
+        return self._blank
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int, str]:
+        try:
+            with _strict_truncation():
+                image, label = self.dataset._load(index)
+            return image, label, ""
+        except Exception as error:  # noqa: BLE001  any decoder error: the pass goes on, the problem is reported
+            return self._blank_image(), self.dataset.class_to_idx[self.dataset.items[index][1]], describe_problem(error)

@@ -15,11 +15,12 @@ from datamodules.images.backbone import create_backbone, weights_fingerprint
 from datamodules.images.class_merge import merge_duplicate_classes
 from datamodules.images.class_names import read_classids, read_imagenet_index
 from datamodules.images.class_vectors import ClassVectors, build_class_vectors
-from datamodules.images.feature_cache import feature_cache_key, precompute_features
-from datamodules.images.image_dataset import ImageDataset, check_images
+from datamodules.images.feature_cache import feature_cache_key, load_problems, precompute_features
+from datamodules.images.image_dataset import CheckingDataset, ImageDataset, check_images
 from datamodules.images.loading import ImageLoader
 from datamodules.images.sources import ImageSource, Item
 from datamodules.images.transforms import make_transforms, transform_fingerprint
+from datamodules.images.verdicts import VerdictStore
 from datamodules.vectors import load_vectors
 
 log = logging.getLogger(__name__)
@@ -70,23 +71,35 @@ def check_no_leak(classes: ClassVectors, held: Sequence[str]) -> None:
                            "duplicate classes must be merged before holding out")
 
 
-def checked_items(source: ImageSource, cache_dir: Path) -> dict[str, list[Item]]:
-    """Each split's readable images; unreadable/truncated/non-image files are skipped and counted (logged)."""
+def listed_items(source: ImageSource, cache_dir: Path, precompute: bool) -> dict[str, list[Item]]:
+    """Each split's images. With ``precompute`` they are only listed: feature extraction decodes every image anyway
+    and drops (and counts) those it cannot read, so no separate pass decodes them first. Without it (fine-tuning on
+    images), the cheap header check drops files that are not images at all; a file that still fails to decode at
+    training time is skipped and counted there."""
+    if precompute:
+        return {split: source.items(split) for split in ("train", "valid")}
     out = {}
     for split in ("train", "valid"):
-        good, bad = check_images(source.items(split), cache_path=cache_dir / "image_checks.json")
+        good, bad = check_images(source.items(split), cache_path=verdicts_path(cache_dir), level="header")
         if bad:
             log.warning("%s: skipped %d unreadable image files", split, len(bad))
         out[split] = good
     return out
 
 
+def verdicts_path(cache_dir: Path) -> Path:
+    """The image-check verdicts shared by every run that uses ``cache_dir``."""
+    return Path(cache_dir) / "image_checks.sqlite"
+
 
 def precompute(items: list[Item], class_to_idx: dict[str, int], backbone_name: str, weights: str | None,
-               views: int, train: bool, cache_dir: Path, seed: int, loader: ImageLoader | None = None) -> list[Path]:
+               views: int, train: bool, cache_dir: Path, seed: int, loader: ImageLoader | None = None,
+               num_workers: int = 0) -> list[Path]:
     """Cache frozen-backbone features for ``views`` passes over ``items`` (augmented when ``train``), read by
-    ``loader``. Returns one ``.npy`` path per view, each ``(len(items), feature_dim)`` float32; the cache key holds
-    the backbone, its weights, the transform, the loader's settings, the view, the seed and the image list.
+    ``loader`` in ``num_workers`` processes. Returns one ``.npy`` path per view, each ``(len(items), feature_dim)``
+    float32; the cache key holds the backbone, its weights, the transform, the loader's settings, the view, the seed
+    and the image list. The decode is the image check: unreadable images are listed beside each cache
+    (``feature_cache.load_problems``) and their verdicts stored for later runs.
     """
     loader = loader or ImageLoader()
     transform = make_transforms(backbone_name, train=train, weights=weights)
@@ -105,9 +118,27 @@ def precompute(items: list[Item], class_to_idx: dict[str, int], backbone_name: s
                 # so the cached views do not depend on what ran before in the process
                 random.seed(seed + 7919 * view)
                 torch.manual_seed(seed + 7919 * view)
-                precompute_features(backbone, ImageDataset(items, class_to_idx, transform, loader=loader), path)
+                dataset = CheckingDataset(ImageDataset(items, class_to_idx, transform, loader=loader))
+                precompute_features(backbone, dataset, path, num_workers=num_workers)
+                if view == 0:
+                    _record_verdicts(items, load_problems(path), cache_dir)
             paths.append(path)
     return paths
+
+
+def _record_verdicts(items: list[Item], problems: dict[int, str], cache_dir: Path) -> None:
+    with VerdictStore(verdicts_path(cache_dir)) as store:
+        store.record(((p, problems.get(i)) for i, (p, _) in enumerate(items)), "full")
+
+
+def readable_rows(items: list[Item], feature_file: Path, split: str) -> np.ndarray:
+    """Row indices of ``items`` whose image the extraction could read; the others are counted in a warning."""
+    problems = load_problems(feature_file)
+    if problems:
+        examples = "; ".join(f"{items[i][0]} ({text})" for i, text in list(problems.items())[:5])
+        log.warning("%s: skipped %d unreadable image files (of %d, found while computing their features), e.g. %s",
+                    split, len(problems), len(items), examples)
+    return np.asarray([i for i in range(len(items)) if i not in problems], dtype=np.int64)
 
 
 def labels(items: list[Item], class_to_idx: dict[str, int]) -> np.ndarray:
