@@ -34,6 +34,7 @@ from datamodules.images.class_state import ClassState
 from datamodules.images.class_vectors import ClassVectors
 from datamodules.images.imagenet_classes import imagenet_class_names, imagenet_class_vectors
 from datamodules.images.loading import ImageLoader
+from datamodules.images.run_images import ROLES, run_images
 from datamodules.images.transforms import make_transforms
 from datamodules.vectors import load_vectors
 from lightning_modules.devise_module import CKPT_KEY, DeviseModule
@@ -41,7 +42,7 @@ from lightning_modules.loading import load_module
 from models.conse import ConseHead
 from models.devise_head import DeviseNetConfig
 from retrieval.grid import Hit, image_grid, label_grid
-from retrieval.image_collection import ImageEmbedder, collection_index, list_images
+from retrieval.image_collection import ImageEmbedder, collection_index, feature_collection_index, list_images
 from retrieval.searcher import DeviseSearcher
 from retrieval.word_indexes import class_index, noun_index
 
@@ -129,22 +130,49 @@ def build_searcher(args: argparse.Namespace) -> DeviseSearcher:
     cache = Path(args.cache_dir)
     return DeviseSearcher(classes, embedder,
                           nouns=(lambda: noun_index(nouns, spec, cache, args.index)) if spec and not args.no_nouns
-                          else None, images=_collection(args, state, embedder, model_key),
+                          else None, images=_collection(args, state, embedder, head, model_key),
                           vectors=lambda: _vectors(spec),
-                          image_labels={p: state.label_names.get(c, c) for p, c in state.eval_items} if state else {})
+                          image_labels=_image_labels(state))
 
 
-def _collection(args: argparse.Namespace, state: ClassState | None, embedder: ImageEmbedder, model_key: str):
-    """Factory of the index of the images to search: ``--images`` or the run's evaluation images."""
+def _collection(args: argparse.Namespace, state: ClassState | None, embedder: ImageEmbedder, head: torch.nn.Module,
+                model_key: str):
+    """Factory of the index of the images to search: ``--images DIR`` (embedded from the files), or the run's
+    ``--collection`` images, from their cached backbone features when the run precomputed them."""
     def images():
-        items = state.eval_items if state else ()
-        if not args.images and not items:
+        if args.images:
+            return collection_index(embedder, list_images(args.images), model_key, Path(args.cache_dir), args.index)
+        if state is None or not (state.state_file or state.eval_items):
             raise UserInputError("give a folder of images to search with --images DIR")
-        held = set(state.holdout) if args.heldout_only and state else None
-        paths = list_images(args.images) if args.images else [Path(p) for p, c in items if not held or c in held]
-        return collection_index(embedder, paths, model_key, Path(args.cache_dir), args.index)
+        held = set(state.holdout) if args.heldout_only else None
+        if not state.state_file:  # a checkpoint from before state_file: its evaluation images, embedded again
+            paths = [Path(p) for p, c in state.eval_items if not held or c in held]
+            return collection_index(embedder, paths, model_key, Path(args.cache_dir), args.index)
+        run = run_images(state.state_file, args.collection)
+        keep = [i for i, (_, c) in enumerate(run.items) if not held or c in held]
+        paths = [run.items[i][0] for i in keep]
+        if run.feature_files is None or args.method != "devise":
+            return collection_index(embedder, [Path(p) for p in paths], model_key, Path(args.cache_dir), args.index)
+        rows, offset = [], 0
+        for r in run.rows:
+            mine = [i - offset for i in keep if offset <= i < offset + len(r)]
+            rows.append(np.asarray(r)[mine])
+            offset += len(r)
+        return feature_collection_index(head, run.feature_files, rows, paths,
+                                        f"{model_key}|{args.collection}|held={bool(held)}", Path(args.cache_dir),
+                                        args.index, args.device)
 
     return images
+
+
+def _image_labels(state: ClassState | None) -> dict[str, str]:
+    """Display label (class name) of each of the run's images."""
+    if state is None:
+        return {}
+    items = list(state.eval_items)
+    if state.state_file and Path(state.state_file).is_file():
+        items = run_images(state.state_file, "eval").items + run_images(state.state_file, "train").items
+    return {p: state.label_names.get(c, c) for p, c in items}
 
 
 def _vectors(spec: str | None):
@@ -200,6 +228,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("-k", "--k", type=int, default=5, help="results per query")
     parser.add_argument("--grid", help="also write a PNG grid of the query and its results here")
     parser.add_argument("--images", help="folder of images to search (default: the run's evaluation images)")
+    parser.add_argument("--collection", choices=sorted(ROLES), default="eval",
+                        help="which of the run's images to search when no --images is given: eval (validation + test, "
+                             "the default), val, test or train; from the run's cached features when it has them")
     parser.add_argument("--heldout-only", action="store_true",
                         help="search only the evaluation images of classes held out of training (zero-shot)")
     parser.add_argument("--nouns", help=f"noun list: WordNet classids.txt or vocab:N (default: the run's, "

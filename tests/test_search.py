@@ -134,3 +134,30 @@ def test_other_checkpoints_are_refused(run: Path, capsys, tmp_path: Path):
     assert code == 2 and "not a DeViSE checkpoint" in err
     code = search.main(["label", "x.png", "--ckpt", str(tmp_path / "missing.ckpt")])
     assert code == 2 and "not found" in capsys.readouterr().err
+
+
+def test_search_over_cached_training_features_equals_embedding_the_images(tmp_path: Path, capsys):
+    """``--collection train`` applies the head to the run's cached backbone features (no image decoded); it finds
+    the same neighbours, with the same scores, as embedding the same image files again."""
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        cli_main(["fit", "-c", str(ROOT / "configs" / "devise" / "demo.yaml"), "--data.source.init_args.folder",
+                  "images", "--data.source.init_args.images_per_class", "3", "--data.source.init_args.valid_per_class",
+                  "1", "--data.source.init_args.size", "64", "--data.cache_dir", "cache", "--data.holdout", "[]",
+                  "--data.train_views", "1", "--checkpoint.dirpath", "ckpt", "--trainer.default_root_dir", "out",
+                  "--trainer.max_epochs", "1", "--trainer.logger", "false", "--trainer.enable_progress_bar", "false"])
+        query = "images/valid/car/0000.png"
+        capsys.readouterr()  # the fit's output
+        runs = {}
+        for name, where in (("cached", ["--collection", "train"]), ("files", ["--images", "images/train"])):
+            code = search.main(["image", query, "--ckpt", "ckpt/last.ckpt", "-k", "6", "--cache-dir", f"sc_{name}",
+                                *where])
+            assert code == 0
+            runs[name] = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+        assert list(Path("sc_cached").glob("images-*/ids.json"))  # the cached-feature index was built
+    finally:
+        os.chdir(cwd)
+    cached, files = runs["cached"], runs["files"]
+    assert len(cached) == 6 and [r[-1] for r in cached] == [r[-1] for r in files]
+    assert all(abs(float(a[1]) - float(b[1])) < 1e-3 for a, b in zip(cached, files))

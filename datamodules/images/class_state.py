@@ -14,8 +14,10 @@ class ClassState:
     """The labels (ids, names, unit vectors ``(n_labels, dim)``), the held-out ones (all; those choosing the
     checkpoint; those the report scores), merged-away ids → their label, the backbone and word vectors used, the
     noun list for ``search.py label``, the image background, whether seen-class evaluation images are training
-    images, the evaluation images ``[(path, label id), ...]`` and the ImageNet-1k class vectors for the
-    backbone-classifier baselines (``{"wnids", "vectors"}``, or None)."""
+    images, the ImageNet-1k class vectors for the backbone-classifier baselines (``{"wnids", "vectors"}``, or None),
+    and where the run's image lists and feature caches are: ``state_file``, the DataModule's cache beside the run
+    (their size grows with the data, so they stay out of the checkpoint). ``eval_items`` is only filled by
+    checkpoints written before ``state_file`` existed."""
 
     wnids: tuple[str, ...]
     names: tuple[str, ...]
@@ -32,6 +34,7 @@ class ClassState:
     seen_eval_is_fit: bool = False
     eval_items: tuple[tuple[str, str], ...] = ()
     imagenet: dict | None = None
+    state_file: str | None = None
 
     def to_dict(self) -> dict:
         """Plain types and tensors: what checkpoints store."""
