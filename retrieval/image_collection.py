@@ -21,7 +21,8 @@ from core.hashing import short_hash
 from datamodules.images.image_dataset import ImageDataset, check_images
 from datamodules.images.image_lists import is_image_file
 from datamodules.images.loading import ImageLoader
-from retrieval.vector_index import Kind, VectorIndex, cached_index
+from retrieval.approximate import Storage
+from retrieval.vector_index import Kind, VectorIndex, cached_index, index_options
 
 log = logging.getLogger(__name__)
 
@@ -70,20 +71,20 @@ def _files_stamp(paths: Sequence[Path]) -> str:
 
 
 def collection_index(embedder: ImageEmbedder, paths: Sequence[Path], model_key: str, cache_dir: str | Path,
-                     kind: Kind = "flat") -> VectorIndex:
+                     kind: Kind = "flat", storage: Storage = "float32") -> VectorIndex:
     """Index of the predicted vectors of ``paths`` (ids: path strings), loaded from ``cache_dir`` when the model
     (``model_key``) and the files are unchanged, else embedded, built and saved."""
     paths = [Path(p) for p in paths]
     if not paths:
         raise UserInputError("the image collection is empty: give a folder of images with --images")
-    key = short_hash(model_key, _files_stamp(paths), kind, length=16)
+    key = short_hash(model_key, _files_stamp(paths), kind, storage, length=16)
 
     def build() -> VectorIndex:
         readable = embedder.readable(paths)
         if not readable:
             raise UserInputError(f"none of the {len(paths)} collection images could be read: check the image folder")
         log.info("embedding %d images for the image index", len(readable))
-        return VectorIndex(embedder.embed(readable), [str(p) for p in readable], kind=kind)
+        return VectorIndex(embedder.embed(readable), [str(p) for p in readable], **index_options(kind, storage))
 
     return cached_index(Path(cache_dir) / f"images-{key}", key, build, "image")
 
@@ -101,16 +102,17 @@ def embed_features(head: nn.Module, features: np.ndarray, rows: np.ndarray, devi
 
 def feature_collection_index(head: nn.Module, feature_files: Sequence[Path], rows: Sequence[np.ndarray],
                              paths: Sequence[str], model_key: str, cache_dir: str | Path, kind: Kind = "flat",
-                             device: str = "cpu") -> VectorIndex:
+                             device: str = "cpu", storage: Storage = "float32") -> VectorIndex:
     """Index of the images ``paths`` from a run's cached backbone features (``feature_files[i][rows[i]]``, in
     order): the head is applied to the features, so no image is decoded. Cached in ``cache_dir`` keyed by the
     model and the feature files (whose names are content keys)."""
-    key = short_hash(model_key, kind, *(f"{Path(f).name}:{len(r)}" for f, r in zip(feature_files, rows)), length=16)
+    key = short_hash(model_key, kind, storage, *(f"{Path(f).name}:{len(r)}" for f, r in zip(feature_files, rows)),
+                     length=16)
 
     def build() -> VectorIndex:
         vectors = np.concatenate([embed_features(head, np.load(f, mmap_mode="r"), np.asarray(r), device)
                                   for f, r in zip(feature_files, rows)])
         log.info("applied the head to %d cached image features for the image index", len(vectors))
-        return VectorIndex(vectors, [str(p) for p in paths], kind=kind)
+        return VectorIndex(vectors, [str(p) for p in paths], **index_options(kind, storage))
 
     return cached_index(Path(cache_dir) / f"images-{key}", key, build, "image")

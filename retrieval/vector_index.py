@@ -1,8 +1,9 @@
 """Cosine nearest-neighbour search over word vectors and predicted image vectors (DeViSE).
 
 Vectors are L2-normalised (as float32 copies) and searched by inner product, so scores are cosine similarities in
-``[-1, 1]``. ``kind="flat"`` is exact (``faiss.IndexFlatIP``); ``kind="hnsw"`` is an approximate graph index
-(``faiss.IndexHNSWFlat``) for large sets such as the ~80k WordNet nouns.
+``[-1, 1]``. ``kind="flat"`` is exact; ``"hnsw"`` (a graph) and ``"ivf"`` (an inverted file) are approximate, for
+large sets such as the ~80k WordNet nouns or a million images, with their search parameter set by measured recall
+(``target_recall``, see ``retrieval.approximate``); ``storage="float16"`` halves their memory.
 
 A saved index is a folder holding ``index.faiss``, ``ids.json`` and ``manifest.json``. Each file is written to a
 temporary name and renamed; the manifest goes last and records kind, dim, count, fingerprint and the SHA-256 of the
@@ -15,18 +16,20 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
 import faiss
 import numpy as np
 
 from core.atomic import atomic_open, atomic_path, atomic_write_json
 from core.errors import UserInputError
+from core.hashing import sha256_file
+from retrieval import approximate
+from retrieval.approximate import KINDS, STORAGES, Kind, Storage
 
 log = logging.getLogger(__name__)
-Kind = Literal["flat", "hnsw"]
 INDEX_FILE, IDS_FILE, MANIFEST_FILE = "index.faiss", "ids.json", "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _BRUTE_FORCE_CHUNK = 1 << 24  # score-matrix elements per chunk in brute_force_search (64 MB of float32)
 
 
@@ -94,21 +97,37 @@ class VectorIndex:
     """Cosine nearest neighbours: vectors are L2-normalised, searched by inner product."""
 
     def __init__(self, vectors: np.ndarray, ids: list[str], kind: Kind = "flat", hnsw_m: int = 32,
-                 ef_search: int = 128, meta: dict | None = None) -> None:
-        """Build an index over ``vectors`` (n, dim), one string id per row; ``meta`` is any JSON-able dict."""
-        _check_kind(kind, hnsw_m, ef_search)
+                 ef_search: int = 128, meta: dict | None = None, storage: Storage = "float32", nprobe: int = 16,
+                 target_recall: float | None = None) -> None:
+        """Build an index over ``vectors`` (n, dim), one string id per row; ``meta`` is any JSON-able dict.
+
+        For an approximate ``kind``, ``target_recall`` (e.g. 0.95) sets ``ef_search`` (HNSW) or ``nprobe`` (IVF) to
+        the smallest value whose recall@10 against exact search reaches it, measured on the vectors themselves
+        (``self.recall``); without it the given value is used."""
+        _check_kind(kind, hnsw_m, ef_search, storage)
         ids = list(ids)
         array = normalise(vectors, "vectors")
         if len(ids) != array.shape[0] or not all(isinstance(item, str) for item in ids):
             raise UserInputError(f"ids: expected {array.shape[0]} strings (one per vector row), got {len(ids)} items")
-        self._set(_build_faiss(array, kind, hnsw_m), ids, kind, hnsw_m, ef_search, _check_meta(meta),
-                  compute_fingerprint(vectors, ids, kind, hnsw_m))
+        index = approximate.build(array, kind, storage, hnsw_m)
+        param, recall = (nprobe if kind == "ivf" else ef_search), None
+        if target_recall is not None:
+            param, recall = approximate.tune(index, kind, array, target_recall)
+        self._set(index, ids, kind, hnsw_m, param, _check_meta(meta), compute_fingerprint(vectors, ids, kind, hnsw_m),
+                  storage, recall)
 
-    def _set(self, index: faiss.Index, ids: list[str], kind: Kind, hnsw_m: int, ef_search: int, meta: dict,
-             fingerprint: str) -> None:
+    def _set(self, index: faiss.Index, ids: list[str], kind: Kind, hnsw_m: int, param: int, meta: dict,
+             fingerprint: str, storage: Storage = "float32", recall: float | None = None) -> None:
         self._index, self._ids = index, tuple(ids)
-        self.kind, self.hnsw_m, self.ef_search, self.meta, self.fingerprint = kind, hnsw_m, ef_search, meta, fingerprint
+        self.kind, self.hnsw_m, self.meta, self.fingerprint = kind, hnsw_m, meta, fingerprint
+        self.storage, self.recall, self.param = storage, recall, param
+        approximate.set_param(index, kind, param)
         self.dim: int = int(index.d)
+
+    @property
+    def ef_search(self) -> int:
+        """HNSW's ``efSearch`` (the search parameter of an HNSW index)."""
+        return self.param
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -134,7 +153,7 @@ class VectorIndex:
             raise UserInputError(f"queries have dim {query.shape[1]} but this index has dim {self.dim}")
         k = _check_k(k, len(self))
         if self.kind == "hnsw":
-            self._index.hnsw.efSearch = max(self.ef_search, k)
+            approximate.set_param(self._index, "hnsw", max(self.param, k))
         scores, labels = self._index.search(query, k)  # (q, k) float32, (q, k) int64 with -1 for "none"
         scores = np.where(labels >= 0, scores, -np.inf).astype(np.float32)
         return scores, [[self._ids[label] for label in row if label >= 0] for row in labels.tolist()]
@@ -147,14 +166,14 @@ class VectorIndex:
             faiss.write_index(self._index, str(tmp))
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
-            index_sha = _sha256_file(tmp)
+            index_sha = sha256_file(tmp)
         ids_bytes = json.dumps(list(self._ids), ensure_ascii=False).encode("utf-8")
         with atomic_open(folder / IDS_FILE, "wb") as handle:
             handle.write(ids_bytes)
         checksums = {INDEX_FILE: index_sha, IDS_FILE: hashlib.sha256(ids_bytes).hexdigest()}
         manifest = {"format": FORMAT_VERSION, "kind": self.kind, "dim": self.dim, "count": len(self),
-                    "fingerprint": self.fingerprint, "hnsw_m": self.hnsw_m, "ef_search": self.ef_search,
-                    "meta": self.meta, "sha256": checksums}
+                    "fingerprint": self.fingerprint, "hnsw_m": self.hnsw_m, "param": self.param,
+                    "storage": self.storage, "recall": self.recall, "meta": self.meta, "sha256": checksums}
         atomic_write_json(folder / MANIFEST_FILE, manifest)
 
     @classmethod
@@ -177,12 +196,20 @@ class VectorIndex:
         except (ValueError, RuntimeError) as error:
             raise _corrupt(folder, f"cannot read it ({_first_line(error)})") from error
         _verify_contents(folder, manifest, index, ids)
-        if manifest["kind"] == "hnsw":
-            index.hnsw.efSearch = manifest["ef_search"]
         self = cls.__new__(cls)
-        self._set(index, ids, manifest["kind"], manifest["hnsw_m"], manifest["ef_search"], manifest["meta"],
-                  manifest["fingerprint"])
+        self._set(index, ids, manifest["kind"], manifest["hnsw_m"], manifest["param"], manifest["meta"],
+                  manifest["fingerprint"], manifest["storage"], manifest["recall"])
         return self
+
+
+TARGET_RECALL = 0.95
+"""The recall@10 an approximate index is tuned to when built for search (``index_options``)."""
+
+
+def index_options(kind: Kind, storage: Storage = "float32") -> dict:
+    """Keyword arguments of ``VectorIndex`` for a search index of ``kind``: approximate kinds tuned to
+    ``TARGET_RECALL``."""
+    return {"kind": kind, "storage": storage, "target_recall": None if kind == "flat" else TARGET_RECALL}
 
 
 def cached_index(folder: Path, key: str, build: Callable[[], "VectorIndex"], what: str) -> "VectorIndex":
@@ -208,9 +235,11 @@ def _kind_label(kind: str, hnsw_m: int) -> str:
     return f"hnsw(M={hnsw_m})" if kind == "hnsw" else kind
 
 
-def _check_kind(kind: str, hnsw_m: int, ef_search: int) -> None:
-    if kind not in ("flat", "hnsw"):
-        raise UserInputError(f"kind={kind!r} is not an index kind; use 'flat' (exact) or 'hnsw' (approximate)")
+def _check_kind(kind: str, hnsw_m: int, ef_search: int, storage: str = "float32") -> None:
+    if kind not in KINDS:
+        raise UserInputError(f"kind={kind!r} is not an index kind; use 'flat' (exact), 'hnsw' or 'ivf' (approximate)")
+    if storage not in STORAGES:
+        raise UserInputError(f"storage={storage!r}: use 'float32' or 'float16'")
     if kind == "hnsw" and (hnsw_m < 2 or ef_search < 1):
         raise UserInputError(f"hnsw_m={hnsw_m}, ef_search={ef_search}: use hnsw_m >= 2 and ef_search >= 1")
 
@@ -231,20 +260,8 @@ def _check_meta(meta: dict | None) -> dict:
     return meta
 
 
-def _build_faiss(array: np.ndarray, kind: Kind, hnsw_m: int) -> faiss.Index:
-    """A faiss inner-product index holding the normalised rows of ``array`` (n, dim)."""
-    dim = array.shape[1]
-    index = faiss.IndexFlatIP(dim) if kind == "flat" else faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
-    index.add(array)
-    return index
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _first_line(error: Exception) -> str:
@@ -263,14 +280,15 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
         raise UserInputError(f"no saved vector index: {where}; build one with VectorIndex(...).save({str(folder)!r})")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        wanted = ("format", "kind", "dim", "count", "fingerprint", "hnsw_m", "ef_search", "meta", "sha256")
+        wanted = ("format", "kind", "dim", "count", "fingerprint", "hnsw_m", "param", "storage", "recall", "meta",
+                  "sha256")
         if not isinstance(manifest, dict) or any(key not in manifest for key in wanted):
             raise ValueError("missing keys")
         if not isinstance(manifest["sha256"], dict) or {INDEX_FILE, IDS_FILE} - set(manifest["sha256"]):
             raise ValueError("missing file checksums")
     except (ValueError, UnicodeDecodeError) as error:
         raise _corrupt(folder, f"{path.name} is unreadable ({error})") from error
-    if manifest["format"] != FORMAT_VERSION or manifest["kind"] not in ("flat", "hnsw"):
+    if manifest["format"] != FORMAT_VERSION or manifest["kind"] not in KINDS:
         raise _corrupt(folder, f"{path.name} has format {manifest['format']!r}, kind {manifest['kind']!r}")
     return manifest
 
@@ -278,13 +296,18 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
 def _verify_file(path: Path, expected_sha: str) -> None:
     if not path.is_file():
         raise _corrupt(path.parent, f"{path} is missing")
-    if _sha256_file(path) != expected_sha:
+    if sha256_file(path) != expected_sha:
         raise _corrupt(path.parent, f"{path} does not match its checksum in {MANIFEST_FILE} (truncated or overwritten)")
+
+
+_EXPECTED_TYPES = {("flat", "float32"): faiss.IndexFlatIP, ("flat", "float16"): faiss.IndexScalarQuantizer,
+                   ("hnsw", "float32"): faiss.IndexHNSWFlat, ("hnsw", "float16"): faiss.IndexHNSWSQ,
+                   ("ivf", "float32"): faiss.IndexIVFFlat, ("ivf", "float16"): faiss.IndexIVFScalarQuantizer}
 
 
 def _verify_contents(folder: Path, manifest: dict, index: faiss.Index, ids: Any) -> None:
     """Check that the loaded faiss index and ids agree with the manifest's kind, dim and count."""
-    expected_type = faiss.IndexFlatIP if manifest["kind"] == "flat" else faiss.IndexHNSWFlat
+    expected_type = _EXPECTED_TYPES[(manifest["kind"], manifest["storage"])]
     if not isinstance(index, expected_type) or index.metric_type != faiss.METRIC_INNER_PRODUCT:
         raise _corrupt(folder, f"{INDEX_FILE} is a {type(index).__name__}, manifest says {manifest['kind']!r}")
     if index.d != manifest["dim"] or index.ntotal != manifest["count"]:

@@ -19,7 +19,8 @@ from datamodules.images.class_names import read_classids
 from datamodules.images.class_vectors import build_class_vectors, name_forms, name_vector
 from datamodules.vectors import load_vectors
 from datamodules.vectors.base import WordVectors
-from retrieval.vector_index import Kind, VectorIndex, cached_index
+from retrieval.approximate import Storage
+from retrieval.vector_index import Kind, VectorIndex, cached_index, index_options
 
 log = logging.getLogger(__name__)
 VOCAB_SPEC = re.compile(r"^vocab:(\d+)$")
@@ -59,7 +60,7 @@ def _noun_table(nouns: str, spec: str) -> tuple[list[str], WordVectors]:
     return names, load_vectors(spec, keep=keep)
 
 
-def build_noun_index(nouns: str, spec: str, kind: Kind = "flat") -> VectorIndex:
+def build_noun_index(nouns: str, spec: str, kind: Kind = "flat", storage: Storage = "float32") -> VectorIndex:
     """Index over every noun of ``nouns`` that has a vector in ``spec`` (multi-word nouns: mean of the words);
     ids are the noun names. Nouns without a vector are dropped and counted."""
     names, vectors = _noun_table(nouns, spec)
@@ -68,14 +69,17 @@ def build_noun_index(nouns: str, spec: str, kind: Kind = "flat") -> VectorIndex:
         raise UserInputError(f"none of the {len(names)} nouns of {nouns} has a vector in {spec}: give vectors "
                              "of the same language as the noun list")
     log.info("noun index: %d of %d nouns of %s have a vector in %s", len(classes), len(names), nouns, spec)
-    return VectorIndex(classes.vectors, list(classes.wnids), kind=kind, meta={"nouns": nouns, "vectors": spec})
+    return VectorIndex(classes.vectors, list(classes.wnids), meta={"nouns": nouns, "vectors": spec},
+                       **index_options(kind, storage))
 
 
-def noun_index(nouns: str, spec: str, cache_dir: str | Path, kind: Kind = "flat") -> VectorIndex:
+def noun_index(nouns: str, spec: str, cache_dir: str | Path, kind: Kind = "flat",
+               storage: Storage = "float32") -> VectorIndex:
     """The noun index from the cache when it was built from the same inputs, otherwise built and saved."""
     stamp = file_stamp(Path(nouns)) if Path(nouns).is_file() else nouns
-    key = short_hash(stamp, _vectors_stamp(spec), kind, length=16)
-    return cached_index(Path(cache_dir) / f"nouns-{key}", key, lambda: build_noun_index(nouns, spec, kind), "noun")
+    key = short_hash(stamp, _vectors_stamp(spec), kind, storage, length=16)
+    return cached_index(Path(cache_dir) / f"nouns-{key}", key, lambda: build_noun_index(nouns, spec, kind, storage),
+                        "noun")
 
 
 def text_query_vector(words: Sequence[str], vectors: WordVectors) -> tuple[np.ndarray, list[str]]:
