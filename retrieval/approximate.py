@@ -71,22 +71,29 @@ def recall_at_k(found: np.ndarray, exact: np.ndarray) -> float:
     return hits / exact.size
 
 
+def _without_self(neighbours: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """Each query's neighbours other than itself (queries are rows of the indexed vectors), the first ``k``."""
+    return np.stack([[n for n in found if n != row][:k] for found, row in zip(neighbours.tolist(), rows)])
+
+
 def tune(index: faiss.Index, kind: str, array: np.ndarray, target: float = 0.95, k: int = 10,
          n_queries: int = 200, seed: int = 0) -> tuple[int, float]:
-    """Smallest search parameter (powers of two) whose recall@k on ``n_queries`` rows of ``array`` reaches
-    ``target``; the index is left set to it. Returns ``(parameter, measured recall)``; flat gives ``(0, 1.0)``."""
-    if kind == "flat":
+    """Smallest search parameter (powers of two) whose recall@k reaches ``target``, measured on ``n_queries`` rows
+    of ``array`` searched for their k nearest *other* rows (a row finding itself would flatter the recall); the
+    index is left set to it. Returns ``(parameter, measured recall)``; flat gives ``(0, 1.0)``."""
+    if kind == "flat" or len(array) < 2:
         return 0, 1.0
     rng = np.random.default_rng(seed)
-    queries = np.ascontiguousarray(array[rng.choice(len(array), size=min(n_queries, len(array)), replace=False)])
-    k = min(k, len(array))
-    exact = exact_neighbours(array, queries, k)
-    limit = faiss.extract_index_ivf(index).nlist if kind == "ivf" else max(len(array), k)
+    rows = rng.choice(len(array), size=min(n_queries, len(array)), replace=False)
+    queries = np.ascontiguousarray(array[rows])
+    k = min(k, len(array) - 1)
+    exact = _without_self(exact_neighbours(array, queries, k + 1), rows, k)
+    limit = faiss.extract_index_ivf(index).nlist if kind == "ivf" else max(len(array), k + 1)
     value, recall = 1, 0.0
     while True:
-        set_param(index, kind, max(value, k) if kind == "hnsw" else value)
-        recall = recall_at_k(index.search(queries, k)[1], exact)
+        set_param(index, kind, max(value, k + 1) if kind == "hnsw" else value)
+        recall = recall_at_k(_without_self(index.search(queries, k + 1)[1], rows, k), exact)
         if recall >= target or value >= limit:
             break
         value = min(value * 2, limit)
-    return (max(value, k) if kind == "hnsw" else value), recall
+    return (max(value, k + 1) if kind == "hnsw" else value), recall
