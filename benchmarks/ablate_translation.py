@@ -25,8 +25,15 @@ RAMP = {"class_path": "callbacks.TeacherForcingScheduler",
 LESSON_BASE = {"trainer": {"callbacks": [RAMP]}}
 
 
+NET_FIELDS = {"hidden_size", "num_layers", "bidirectional", "attention", "attention_mode", "dec_hidden_size",
+              "tie_weights", "emb_dropout", "enc_dropout", "dec_dropout", "out_dropout"}
+
+
 def _model(**kw) -> dict:
-    return {"model": {"init_args": kw}}
+    """A model overlay; the network's fields go into its ``net`` group."""
+    net = {k: v for k, v in kw.items() if k in NET_FIELDS}
+    rest = {k: v for k, v in kw.items() if k not in NET_FIELDS}
+    return {"model": {"init_args": {**rest, **({"net": net} if net else {})}}}
 
 
 def _data(**kw) -> dict:
@@ -49,6 +56,9 @@ VARIANTS: dict[str, dict] = {
     "batch size 128": _data(batch_size=128),
     # for rounds from the tuned recipe
     "lesson teacher forcing ramp": {"trainer": {"callbacks": [RAMP]}, **_model(teacher_forcing=0.0)},
+    "teacher forcing always 1, output attention, decoder 256": {"trainer": {"callbacks": []},
+                                                               **_model(teacher_forcing=1.0, attention_mode="output",
+                                                                        dec_hidden_size=256)},
     "attention: lesson input": _model(attention_mode="input"),
     "decoder GRU = emb size": _model(dec_hidden_size=None),
     "one-cycle lr 3e-3, betas 0.8/0.99": _model(one_cycle=True, lr=3e-3, betas=[0.8, 0.99]),

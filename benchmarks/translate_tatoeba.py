@@ -34,7 +34,8 @@ def _lesson(bidirectional: bool, forcing: bool, attention: bool) -> tuple[Path, 
     callbacks = [RAMP] if forcing else []
     return CONFIGS / "tatoeba_lesson.yaml", {
         "trainer": {"callbacks": callbacks},
-        "model": {"init_args": {"bidirectional": bidirectional, "attention": attention, "teacher_forcing": 0.0}}}
+        "model": {"init_args": {"net": {"bidirectional": bidirectional, "attention": attention},
+                                "teacher_forcing": 0.0}}}
 
 
 VARIANTS: dict[str, tuple[Path, dict]] = {
