@@ -41,9 +41,10 @@ from lightning_modules.devise_module import CKPT_KEY, DeviseModule
 from lightning_modules.loading import load_module
 from models.conse import ConseHead
 from models.devise_head import DeviseNetConfig
-from retrieval.grid import Hit, image_grid, label_grid
+from retrieval.grid import image_grid, label_grid
 from retrieval.image_collection import ImageEmbedder, collection_index, feature_collection_index, list_images
 from retrieval.searcher import DeviseSearcher
+from retrieval.types import Hit
 from retrieval.word_indexes import class_index, noun_index
 
 log = logging.getLogger("search")

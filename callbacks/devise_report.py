@@ -18,8 +18,9 @@ from core.atomic import atomic_write_json, atomic_write_text
 from core.distributed import gather_lists, run_dir
 from datamodules.images.class_state import ClassState
 from lightning_modules.devise_eval import METHOD_NAMES, EvalRow, chance_hit_rates, comparison_table, method_hit_rates
-from retrieval.grid import Hit, image_grid, label_grid
+from retrieval.grid import image_grid, label_grid
 from retrieval.searcher import DeviseSearcher
+from retrieval.types import Hit
 from retrieval.vector_index import VectorIndex
 from retrieval.word_indexes import class_index
 

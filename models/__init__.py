@@ -1,1 +1,2 @@
-"""Plain PyTorch models (no Lightning): the GRU translator, its decoding and losses; the DeViSE head, losses, ranking and the classifier baselines."""
+"""Plain PyTorch models (no Lightning): the GRU translator, its decoding and losses; the DeViSE head, losses,
+ranking and the classifier baselines."""

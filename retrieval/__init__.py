@@ -1,4 +1,3 @@
-"""Nearest-neighbour search over word and image vectors (faiss/NumPy, no Lightning)."""
-from retrieval.vector_index import StaleIndexError, VectorIndex, brute_force_search, compute_fingerprint
-
-__all__ = ["StaleIndexError", "VectorIndex", "brute_force_search", "compute_fingerprint"]
+"""Nearest-neighbour search over word and image vectors (faiss/NumPy, no Lightning): ``vector_index``,
+``approximate`` (HNSW/IVF tuned by measured recall), ``word_indexes``, ``image_collection``, ``searcher``, ``grid``,
+``types``."""

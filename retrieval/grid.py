@@ -1,7 +1,6 @@
 """PNG grids of search results: a query (image or words) followed by its neighbours with labels and scores."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -12,15 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from core.atomic import atomic_path  # noqa: E402
 from datamodules.images.loading import ImageLoader  # noqa: E402
-
-
-@dataclass
-class Hit:
-    """One search result: a label (word or class name) or an image, with its cosine score."""
-
-    label: str
-    score: float
-    image: Path | None = None
+from retrieval.types import Hit  # noqa: E402
 
 
 def _show_image(ax, path: Path | None, title: str) -> None:

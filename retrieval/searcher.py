@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -15,19 +14,10 @@ import numpy as np
 
 from core.errors import UserInputError
 from datamodules.vectors.base import WordVectors
-from retrieval.grid import Hit
 from retrieval.image_collection import ImageEmbedder
+from retrieval.types import Hit, LabelResult
 from retrieval.vector_index import VectorIndex
 from retrieval.word_indexes import text_query_vector
-
-
-@dataclass
-class LabelResult:
-    """Top classes and top nouns for one query image."""
-
-    image: Path
-    classes: list[Hit]
-    nouns: list[Hit]
 
 
 class DeviseSearcher:

@@ -21,10 +21,10 @@ from typing import Any, Callable
 import faiss
 import numpy as np
 
+import retrieval.approximate as approximate
 from core.atomic import atomic_open, atomic_path, atomic_write_json
 from core.errors import UserInputError
 from core.hashing import sha256_file
-from retrieval import approximate
 from retrieval.approximate import KINDS, STORAGES, Kind, Storage
 
 log = logging.getLogger(__name__)

@@ -255,7 +255,8 @@ def test_empty_and_long_lines_to_translate(translation_ckpt: Path, tmp_path: Pat
     source.write_text(f"{question_pairs()[0][0]}\n\n   \n{long}\nOù est la gare ?\n", encoding="utf-8")
     out = tmp_path / "out.en"
     encoded, encode = [], Seq2Seq.encode
-    monkeypatch.setattr(Seq2Seq, "encode", lambda self, src, lens: (encoded.append(src.shape), encode(self, src, lens))[1])
+    monkeypatch.setattr(Seq2Seq, "encode",
+                        lambda self, src, lens: (encoded.append(src.shape), encode(self, src, lens))[1])
     with caplog.at_level("WARNING"):
         assert translate.main(["--ckpt", str(translation_ckpt), "--input", str(source), "--output", str(out)]) == 0
     lines = out.read_text(encoding="utf-8").split("\n")

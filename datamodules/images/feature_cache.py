@@ -59,7 +59,8 @@ def _fill(backbone: nn.Module, loader: DataLoader, tmp: Path, n_images: int, pro
 
 
 def problems_path(cache_path: Path) -> Path:
-    """Where a cache's unreadable rows are listed (``{row: problem}`` JSON), beside the cache."""
+    """Where a cache's unreadable rows are listed (``{row: problem}`` JSON), beside the cache; only written when
+    some image could not be read."""
     return Path(cache_path).with_suffix(".problems.json")
 
 
@@ -96,7 +97,10 @@ def precompute_features(backbone: nn.Module, dataset: Dataset, cache_path: Path,
                 out, problems = _fill(backbone, loader, tmp, n_images, progress)
                 out.flush()
                 del out  # close the memmap before the rename
-                atomic_write_json(problems_path(cache_path), {str(k): v for k, v in problems.items()})
+                if problems:
+                    atomic_write_json(problems_path(cache_path), {str(k): v for k, v in problems.items()})
+                else:
+                    problems_path(cache_path).unlink(missing_ok=True)
     finally:
         backbone.train(was_training)
     return load_features(cache_path)
