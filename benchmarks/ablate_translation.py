@@ -56,9 +56,11 @@ VARIANTS: dict[str, dict] = {
     "batch size 128": _data(batch_size=128),
     # for rounds from the tuned recipe
     "lesson teacher forcing ramp": {"trainer": {"callbacks": [RAMP]}, **_model(teacher_forcing=0.0)},
-    "teacher forcing always 1, output attention, decoder 256": {"trainer": {"callbacks": []},
-                                                               **_model(teacher_forcing=1.0, attention_mode="output",
-                                                                        dec_hidden_size=256)},
+    # combinations, for rounds from a base with teacher forcing always 1
+    "combo: output attention, decoder 256, output dropout 0.1, label smoothing 0.1": _model(
+        attention_mode="output", dec_hidden_size=256, out_dropout=0.1, label_smoothing=0.1),
+    "combo: input feeding, decoder 256, output dropout 0.1, label smoothing 0.1": _model(
+        attention_mode="input_feeding", dec_hidden_size=256, out_dropout=0.1, label_smoothing=0.1),
     "attention: lesson input": _model(attention_mode="input"),
     "decoder GRU = emb size": _model(dec_hidden_size=None),
     "one-cycle lr 3e-3, betas 0.8/0.99": _model(one_cycle=True, lr=3e-3, betas=[0.8, 0.99]),
