@@ -40,13 +40,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def in_subprocess(stage: str, out: Path, n: int, extra: list[str] = ()) -> dict:
-    """Run ``scale_stages.py <stage>`` in a fresh process (its own peak memory); its JSON result."""
+    """Run ``scale_stages.py <stage>`` in a fresh process (its own peak memory); its JSON result, also kept as
+    ``<out>/stage_<stage>.json`` so that a rerun after an interruption skips the stages already measured."""
+    done_file = out / f"stage_{stage}.json"
+    if done_file.is_file():
+        return json.loads(done_file.read_text())
     cmd = [sys.executable, str(Path(__file__).with_name("scale_stages.py")), stage, "--out", str(out), "--n", str(n),
            *extra]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         raise RuntimeError(f"stage {stage} at N={n} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    done_file.write_text(json.dumps(result, indent=2))
+    return result
 
 
 def measure_size(n: int, args: argparse.Namespace) -> dict:
@@ -63,7 +69,7 @@ def measure_size(n: int, args: argparse.Namespace) -> dict:
     print(f"N = {n:,}: indexes {kinds}", flush=True)
     row["index"] = in_subprocess("index", folder, n, ["--kinds", ",".join(kinds), "--queries", str(args.queries)])
     if not args.keep:
-        for f in folder.glob("*.npy"):
+        for f in folder.glob("*.npy"):  # the stage_*.json results stay
             f.unlink()
     return row
 
@@ -83,8 +89,10 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     results = {"sizes": [], "nouns": None, "checks": None}
+    earlier = json.loads((out / "results.json").read_text())["sizes"] if (out / "results.json").is_file() else []
     for n in (int(s) for s in args.sizes.split(",")):
-        results["sizes"].append(measure_size(n, args))
+        row = next((r for r in earlier if r["n"] == n and "index" in r), None)  # measured by an interrupted run
+        results["sizes"].append(row or measure_size(n, args))
         (out / "results.json").write_text(json.dumps(results, indent=2))
     print("82k nouns index", flush=True)
     results["nouns"] = in_subprocess("nouns", out, 0, ["--data", args.data, "--queries", str(args.queries)])

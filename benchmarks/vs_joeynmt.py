@@ -20,14 +20,14 @@ What runs:
 JoeyNMT settings, its nearest equivalent of our model: word level, its Moses pretokeniser, lower-cased, 40k
 vocabularies; 2-layer GRUs with hidden size 256, bidirectional encoder, embeddings 300, Bahdanau attention with
 input feeding and its attentional output layer; batches of 64 sentences, Adam 1e-3, gradient norm clipped at 1.0;
-dropouts 0.15 (source embeddings), 0.25 (encoder), 0.1 (decoder GRU), 0.35 (attentional layer input),
-none on target embeddings, as ours.
+dropouts copied from our config's network (source embeddings, encoder, decoder GRU, attentional layer input; none
+on target embeddings, as ours), so that neither side is regularised differently.
 Under torch ≥ 2.14 two JoeyNMT paths fail, and are avoided rather than patched: its ``plateau`` scheduler passes
-``verbose`` to ``ReduceLROnPlateau``, which torch removed, so no scheduler is set (a constant learning rate,
-JoeyNMT's default); ``translate -o`` fails on ``args.n_best``, so hypotheses are read from its standard output.
-Instead JoeyNMT runs with its ``exponential`` epoch scheduler, once per ``--joey-lr-decays`` value: 1.0 is a constant
-learning rate, 0.5 halves it every epoch (what a plateau scheduler would do once progress slows); each is a
-separate JoeyNMT run with the same budget, and the table shows all of them.
+``verbose`` to ``ReduceLROnPlateau``, which torch removed; ``translate -o`` fails on ``args.n_best``, so hypotheses
+are read from its standard output. Instead of ``plateau``, JoeyNMT runs with its ``exponential`` epoch scheduler,
+once per ``--joey-lr-decays`` value: 1.0 is a constant learning rate (JoeyNMT's default), 0.5 halves it every
+epoch (what a plateau scheduler would do once progress slows); each is a separate JoeyNMT run with the same budget,
+and the table shows all of them.
 """
 from __future__ import annotations
 
@@ -69,8 +69,19 @@ def ensure_joey_venv(folder: Path) -> Path:
     return python
 
 
-def joey_config(split: SplitFiles, model_dir: Path, seed: int, batch_size: int, decay: float) -> dict:
-    """JoeyNMT's nearest equivalent of our model; Adam at 1e-3 in the first epoch, times ``decay`` each epoch after."""
+def our_dropouts(config: Path) -> dict[str, float]:
+    """The dropouts of our config's network (its ``net`` group over :class:`Seq2SeqConfig`'s defaults)."""
+    from models.seq2seq import Seq2SeqConfig
+
+    net = yaml.safe_load(config.read_text())["model"]["init_args"].get("net", {})
+    return {k: float(net.get(k, getattr(Seq2SeqConfig, k)))
+            for k in ("emb_dropout", "enc_dropout", "dec_dropout", "out_dropout")}
+
+
+def joey_config(split: SplitFiles, model_dir: Path, seed: int, batch_size: int, decay: float,
+                dropout: dict[str, float]) -> dict:
+    """JoeyNMT's nearest equivalent of our model; Adam at 1e-3 in the first epoch, times ``decay`` each epoch after;
+    ``dropout`` as :func:`our_dropouts` gives."""
     side = lambda lang: {"lang": lang, "level": "word", "lowercase": True, "max_length": 200,  # noqa: E731
                          "voc_limit": 40000, "voc_min_freq": 1, "tokenizer_cfg": {"pretokenizer": "moses"}}
     rnn = {"type": "recurrent", "rnn_type": "gru", "hidden_size": 256, "num_layers": 2}
@@ -89,10 +100,10 @@ def joey_config(split: SplitFiles, model_dir: Path, seed: int, batch_size: int, 
                     "max_output_length": 100, "eval_metrics": ["bleu"],
                     "sacrebleu_cfg": {"tokenize": "13a", "lowercase": True}},
         "model": {"initializer": "xavier_uniform", "embed_initializer": "normal", "init_rnn_orthogonal": False,
-                  "encoder": {**rnn, "bidirectional": True, "dropout": 0.25,
-                              "embeddings": {"embedding_dim": 300, "dropout": 0.15}},
+                  "encoder": {**rnn, "bidirectional": True, "dropout": dropout["enc_dropout"],
+                              "embeddings": {"embedding_dim": 300, "dropout": dropout["emb_dropout"]}},
                   "decoder": {**rnn, "attention": "bahdanau", "input_feeding": True, "init_hidden": "bridge",
-                              "dropout": 0.1, "hidden_dropout": 0.35,
+                              "dropout": dropout["dec_dropout"], "hidden_dropout": dropout["out_dropout"],
                               "embeddings": {"embedding_dim": 300, "dropout": 0.0}}},
     }
 
@@ -198,11 +209,12 @@ def main() -> None:
     print(f"split: {split.n_train} train / {split.n_valid} valid / {split.n_test} test pairs", flush=True)
     python = ensure_joey_venv(Path(args.venv).resolve() if args.venv else out / "joeynmt-venv")
     decays = [float(d) for d in args.joey_lr_decays.split(",")]
-    joeys = []
+    joeys, dropout = [], our_dropouts(Path(args.config))
+    print(f"dropouts of both systems: {dropout}", flush=True)
     for decay in decays:
         folder = out / f"joey_decay{decay:g}"
         folder.mkdir(parents=True, exist_ok=True)
-        cfg = joey_config(split, folder / "model", args.seed, 64, decay)
+        cfg = joey_config(split, folder / "model", args.seed, 64, decay, dropout)
         (folder / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
         joeys.append((decay, folder, cfg))
     with ThreadPoolExecutor(max_workers=1 + len(joeys)) as pool:
