@@ -18,6 +18,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from datamodules.text.vocab import PAD_IDX
 from models.attention import AdditiveAttention
 
 AttentionMode = Literal["input", "output", "input_feeding"]
@@ -67,7 +68,7 @@ class Decoder(nn.Module):
     """
 
     def __init__(self, vocab_size: int, emb_dim: int, num_layers: int, enc_dim: int, attention: bool = False,
-                 rnn_dropout: float = 0.1, out_dropout: float = 0.35, pad_idx: int = 1,
+                 rnn_dropout: float = 0.1, out_dropout: float = 0.35, pad_idx: int = PAD_IDX,
                  hidden_size: int | None = None, attention_mode: AttentionMode = "input",
                  tie_weights: bool = True) -> None:
         super().__init__()

@@ -5,6 +5,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from datamodules.text.vocab import PAD_IDX
+
 
 class Encoder(nn.Module):
     """Embedding → dropout → multi-layer GRU over the (padded) source.
@@ -15,7 +17,7 @@ class Encoder(nn.Module):
 
     def __init__(self, vocab_size: int, emb_dim: int, hidden_size: int, num_layers: int, dec_hidden_size: int,
                  bidirectional: bool = False, emb_dropout: float = 0.15, rnn_dropout: float = 0.25,
-                 pad_idx: int = 1) -> None:
+                 pad_idx: int = PAD_IDX) -> None:
         super().__init__()
         self.num_layers = num_layers
         self.num_dirs = 2 if bidirectional else 1

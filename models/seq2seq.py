@@ -7,10 +7,11 @@ from typing import Literal
 import torch
 from torch import nn
 
+from datamodules.text.vocab import BOS_IDX, EOS_IDX, PAD_IDX
 from models.decoder import AttentionMode, Decoder, Memory
 from models.encoder import Encoder
 
-BOS_IDX, PAD_IDX, EOS_IDX = 0, 1, 2
+__all__ = ["BOS_IDX", "EOS_IDX", "PAD_IDX", "Seq2Seq", "Seq2SeqConfig"]  # token ids re-exported for decoding
 ForcingMode = Literal["batch", "token"]
 
 
@@ -64,7 +65,7 @@ class Seq2Seq(nn.Module):
                                out_dropout, PAD_IDX, dec_hidden, attention_mode, tie_weights)
 
     @classmethod
-    def from_config(cls, config: Seq2SeqConfig) -> "Seq2Seq":
+    def from_config(cls, config: Seq2SeqConfig) -> Seq2Seq:
         return cls(**asdict(config))
 
     def encode(self, src: torch.Tensor, src_lens: torch.Tensor) -> tuple[Memory, torch.Tensor]:

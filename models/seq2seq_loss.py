@@ -4,8 +4,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from datamodules.text.vocab import PAD_IDX
 
-def seq2seq_loss(logits: torch.Tensor, target: torch.Tensor, pad_idx: int = 1,
+
+def seq2seq_loss(logits: torch.Tensor, target: torch.Tensor, pad_idx: int = PAD_IDX,
                  label_smoothing: float = 0.0) -> torch.Tensor:
     """Mean cross-entropy over the non-padding target tokens (with ``label_smoothing`` of the target mass spread
     uniformly over the vocabulary).
