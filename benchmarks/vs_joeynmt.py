@@ -20,8 +20,8 @@ What runs:
 JoeyNMT settings, its nearest equivalent of our model: word level, its Moses pretokeniser, lower-cased, 40k
 vocabularies; 2-layer GRUs with hidden size 256, bidirectional encoder, embeddings 300, Bahdanau attention with
 input feeding and its attentional output layer; batches of 64 sentences, Adam 1e-3, gradient norm clipped at 1.0;
-dropouts copied from our config's network (source embeddings, encoder, decoder GRU, attentional layer input; none
-on target embeddings, as ours), so that neither side is regularised differently.
+dropouts and label smoothing copied from our config (source embeddings, encoder, decoder GRU, attentional layer
+input; none on target embeddings, as ours), so that neither side is regularised differently.
 Under torch ≥ 2.14 two JoeyNMT paths fail, and are avoided rather than patched: its ``plateau`` scheduler passes
 ``verbose`` to ``ReduceLROnPlateau``, which torch removed; ``translate -o`` fails on ``args.n_best``, so hypotheses
 are read from its standard output. Instead of ``plateau``, JoeyNMT runs with its ``exponential`` epoch scheduler,
@@ -69,19 +69,22 @@ def ensure_joey_venv(folder: Path) -> Path:
     return python
 
 
-def our_dropouts(config: Path) -> dict[str, float]:
-    """The dropouts of our config's network (its ``net`` group over :class:`Seq2SeqConfig`'s defaults)."""
+def our_regularisation(config: Path) -> dict[str, float]:
+    """The dropouts of our config's network (its ``net`` group over :class:`Seq2SeqConfig`'s defaults) and its
+    label smoothing."""
     from models.seq2seq import Seq2SeqConfig
 
-    net = yaml.safe_load(config.read_text())["model"]["init_args"].get("net", {})
-    return {k: float(net.get(k, getattr(Seq2SeqConfig, k)))
-            for k in ("emb_dropout", "enc_dropout", "dec_dropout", "out_dropout")}
+    init = yaml.safe_load(config.read_text())["model"]["init_args"]
+    net = init.get("net", {})
+    return {**{k: float(net.get(k, getattr(Seq2SeqConfig, k)))
+               for k in ("emb_dropout", "enc_dropout", "dec_dropout", "out_dropout")},
+            "label_smoothing": float(init.get("label_smoothing", 0.0))}
 
 
 def joey_config(split: SplitFiles, model_dir: Path, seed: int, batch_size: int, decay: float,
                 dropout: dict[str, float]) -> dict:
     """JoeyNMT's nearest equivalent of our model; Adam at 1e-3 in the first epoch, times ``decay`` each epoch after;
-    ``dropout`` as :func:`our_dropouts` gives."""
+    ``dropout`` (and label smoothing) as :func:`our_regularisation` gives."""
     side = lambda lang: {"lang": lang, "level": "word", "lowercase": True, "max_length": 200,  # noqa: E731
                          "voc_limit": 40000, "voc_min_freq": 1, "tokenizer_cfg": {"pretokenizer": "moses"}}
     rnn = {"type": "recurrent", "rnn_type": "gru", "hidden_size": 256, "num_layers": 2}
@@ -94,7 +97,8 @@ def joey_config(split: SplitFiles, model_dir: Path, seed: int, batch_size: int, 
         "training": {"optimizer": "adam", "learning_rate": 0.001 / decay, "scheduling": "exponential",
                      "decrease_factor": decay, "batch_size": batch_size, "batch_type": "sentence",
                      "epochs": 1000, "max_updates": 10 ** 9, "validation_freq": 10 ** 9, "logging_freq": 100,
-                     "clip_grad_norm": 1.0, "shuffle": True, "overwrite": True, "num_workers": 0,
+                     "clip_grad_norm": 1.0, "label_smoothing": dropout["label_smoothing"], "shuffle": True,
+                     "overwrite": True, "num_workers": 0,
                      "keep_best_ckpts": 1, "eval_metrics": ["bleu"], "early_stopping_metric": "bleu"},
         "testing": {"beam_size": 1, "beam_alpha": 1, "batch_size": 64, "batch_type": "sentence",
                     "max_output_length": 100, "eval_metrics": ["bleu"],
@@ -209,8 +213,8 @@ def main() -> None:
     print(f"split: {split.n_train} train / {split.n_valid} valid / {split.n_test} test pairs", flush=True)
     python = ensure_joey_venv(Path(args.venv).resolve() if args.venv else out / "joeynmt-venv")
     decays = [float(d) for d in args.joey_lr_decays.split(",")]
-    joeys, dropout = [], our_dropouts(Path(args.config))
-    print(f"dropouts of both systems: {dropout}", flush=True)
+    joeys, dropout = [], our_regularisation(Path(args.config))
+    print(f"dropouts and label smoothing of both systems: {dropout}", flush=True)
     for decay in decays:
         folder = out / f"joey_decay{decay:g}"
         folder.mkdir(parents=True, exist_ok=True)
