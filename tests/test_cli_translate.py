@@ -123,6 +123,22 @@ def test_teacher_forcing_schedule_survives_resume(tmp_path: Path, monkeypatch: p
     assert _teacher_forcing_by_epoch(Path(resumed.trainer.loggers[1].log_dir) / "metrics.csv") == {2: 0.5, 3: 0.25}
 
 
+def test_tuned_network_works_with_the_forcing_schedule_and_attention_plots(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    """The tuned recipe's decoder (attention on its output, its own width, from tatoeba.yaml) under the demo's
+    teacher-forcing ramp and attention plotter: the ramp drives it and the heatmaps are drawn."""
+    monkeypatch.chdir(tmp_path)
+    tuned = yaml.safe_load((ROOT / "configs" / "translate" / "tatoeba.yaml").read_text())["model"]["init_args"]
+    assert tuned["net"]["attention_mode"] == "output"
+    net = [f"--model.net.{k}={tuned['net'][k]}" for k in ("attention_mode", "dec_hidden_size", "out_dropout")]
+    fit = _run(["fit", *_demo_args(tmp_path, "--trainer.max_epochs", "2", "--trainer.log_every_n_steps", "1",
+                                   "--model.label_smoothing", str(tuned["label_smoothing"]), *net)])
+    assert fit.model.net_config.attention_mode == "output" and fit.model.net_config.dec_hidden_size == 256
+    forcing = _teacher_forcing_by_epoch(Path(fit.trainer.loggers[1].log_dir) / "metrics.csv")
+    assert forcing == {0: 1.0, 1: round(1 - 1 / 6, 4)}  # demo.yaml: 1 → 0 over 6 epochs
+    assert len(sorted((Path(fit.trainer.log_dir) / "attention").glob("epoch001_*.png"))) == 4
+
+
 def test_bf16_mixed_on_cpu_trains_with_finite_loss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     cfg = ROOT / "configs" / "translate" / "demo.yaml"
