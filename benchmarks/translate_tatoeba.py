@@ -58,6 +58,8 @@ def val_curve(out: Path, budget: dict) -> list[dict]:
 def run(name: str, args, split: SplitFiles, data: list[str]) -> dict:
     config, overlay = VARIANTS[name]
     out = Path(args.out) / name
+    if (out / "result.json").is_file():  # finished in an earlier invocation: rerunning resumes an interrupted run
+        return json.loads((out / "result.json").read_text())
     extra = ["--trainer.val_check_interval", str(args.val_every), "--trainer.check_val_every_n_epoch", "null"]
     budget = train_variant(out, ["-c", str(config), *data], overlay, args.minutes, args.threads, extra)
     curve = val_curve(out, budget)

@@ -208,7 +208,7 @@ def main() -> None:
     batch = int(yaml.safe_load(Path(args.config).read_text())["data"]["init_args"].get("batch_size", 64))
     test_src, refs = split.path("test", "fr"), split.refs("test")
     if args.smoke:
-        (out / "split" / "smoke.fr").write_text("".join(l + "\n" for l in test_src.read_text().splitlines()[:300]))
+        (out / "split" / "smoke.fr").write_text("".join(line + "\n" for line in test_src.read_text().splitlines()[:300]))
         test_src, refs = out / "split" / "smoke.fr", refs[:300]
     print(f"split: {split.n_train} train / {split.n_valid} valid / {split.n_test} test pairs", flush=True)
     python = ensure_joey_venv(Path(args.venv).resolve() if args.venv else out / "joeynmt-venv")
