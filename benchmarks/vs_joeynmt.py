@@ -82,9 +82,9 @@ def our_regularisation(config: Path) -> dict[str, float]:
 
 
 def joey_config(split: SplitFiles, model_dir: Path, seed: int, batch_size: int, decay: float,
-                dropout: dict[str, float]) -> dict:
+                regularisation: dict[str, float]) -> dict:
     """JoeyNMT's nearest equivalent of our model; Adam at 1e-3 in the first epoch, times ``decay`` each epoch after;
-    ``dropout`` (and label smoothing) as :func:`our_regularisation` gives."""
+    dropouts and label smoothing from ``regularisation``, as :func:`our_regularisation` gives."""
     side = lambda lang: {"lang": lang, "level": "word", "lowercase": True, "max_length": 200,  # noqa: E731
                          "voc_limit": 40000, "voc_min_freq": 1, "tokenizer_cfg": {"pretokenizer": "moses"}}
     rnn = {"type": "recurrent", "rnn_type": "gru", "hidden_size": 256, "num_layers": 2}
@@ -97,17 +97,17 @@ def joey_config(split: SplitFiles, model_dir: Path, seed: int, batch_size: int, 
         "training": {"optimizer": "adam", "learning_rate": 0.001 / decay, "scheduling": "exponential",
                      "decrease_factor": decay, "batch_size": batch_size, "batch_type": "sentence",
                      "epochs": 1000, "max_updates": 10 ** 9, "validation_freq": 10 ** 9, "logging_freq": 100,
-                     "clip_grad_norm": 1.0, "label_smoothing": dropout["label_smoothing"], "shuffle": True,
+                     "clip_grad_norm": 1.0, "label_smoothing": regularisation["label_smoothing"], "shuffle": True,
                      "overwrite": True, "num_workers": 0,
                      "keep_best_ckpts": 1, "eval_metrics": ["bleu"], "early_stopping_metric": "bleu"},
         "testing": {"beam_size": 1, "beam_alpha": 1, "batch_size": 64, "batch_type": "sentence",
                     "max_output_length": 100, "eval_metrics": ["bleu"],
                     "sacrebleu_cfg": {"tokenize": "13a", "lowercase": True}},
         "model": {"initializer": "xavier_uniform", "embed_initializer": "normal", "init_rnn_orthogonal": False,
-                  "encoder": {**rnn, "bidirectional": True, "dropout": dropout["enc_dropout"],
-                              "embeddings": {"embedding_dim": 300, "dropout": dropout["emb_dropout"]}},
+                  "encoder": {**rnn, "bidirectional": True, "dropout": regularisation["enc_dropout"],
+                              "embeddings": {"embedding_dim": 300, "dropout": regularisation["emb_dropout"]}},
                   "decoder": {**rnn, "attention": "bahdanau", "input_feeding": True, "init_hidden": "bridge",
-                              "dropout": dropout["dec_dropout"], "hidden_dropout": dropout["out_dropout"],
+                              "dropout": regularisation["dec_dropout"], "hidden_dropout": regularisation["out_dropout"],
                               "embeddings": {"embedding_dim": 300, "dropout": 0.0}}},
     }
 
@@ -208,17 +208,18 @@ def main() -> None:
     batch = int(yaml.safe_load(Path(args.config).read_text())["data"]["init_args"].get("batch_size", 64))
     test_src, refs = split.path("test", "fr"), split.refs("test")
     if args.smoke:
-        (out / "split" / "smoke.fr").write_text("".join(line + "\n" for line in test_src.read_text().splitlines()[:300]))
+        head = test_src.read_text().splitlines()[:300]
+        (out / "split" / "smoke.fr").write_text("".join(line + "\n" for line in head))
         test_src, refs = out / "split" / "smoke.fr", refs[:300]
     print(f"split: {split.n_train} train / {split.n_valid} valid / {split.n_test} test pairs", flush=True)
     python = ensure_joey_venv(Path(args.venv).resolve() if args.venv else out / "joeynmt-venv")
     decays = [float(d) for d in args.joey_lr_decays.split(",")]
-    joeys, dropout = [], our_regularisation(Path(args.config))
-    print(f"dropouts and label smoothing of both systems: {dropout}", flush=True)
+    joeys, regularisation = [], our_regularisation(Path(args.config))
+    print(f"dropouts and label smoothing of both systems: {regularisation}", flush=True)
     for decay in decays:
         folder = out / f"joey_decay{decay:g}"
         folder.mkdir(parents=True, exist_ok=True)
-        cfg = joey_config(split, folder / "model", args.seed, 64, decay, dropout)
+        cfg = joey_config(split, folder / "model", args.seed, 64, decay, regularisation)
         (folder / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
         joeys.append((decay, folder, cfg))
     with ThreadPoolExecutor(max_workers=1 + len(joeys)) as pool:

@@ -14,8 +14,8 @@ from core.atomic import atomic_path  # noqa: E402
 from core.distributed import run_dir  # noqa: E402
 from datamodules.text.dataset import PairDataset, collate_pairs  # noqa: E402
 from datamodules.text.joiners import strip_joiners  # noqa: E402
+from datamodules.text.vocab import EOS_IDX  # noqa: E402
 from models.decoding import decode_limit, greedy_decode  # noqa: E402
-from models.seq2seq import EOS_IDX  # noqa: E402
 
 log = logging.getLogger(__name__)
 

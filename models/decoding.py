@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import torch
 
-from models.seq2seq import BOS_IDX, EOS_IDX, PAD_IDX, Seq2Seq
+from datamodules.text.vocab import BOS_IDX, EOS_IDX, PAD_IDX
+from models.seq2seq import Seq2Seq
 
 
 @dataclass

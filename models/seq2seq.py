@@ -7,11 +7,10 @@ from typing import Literal
 import torch
 from torch import nn
 
-from datamodules.text.vocab import BOS_IDX, EOS_IDX, PAD_IDX
+from datamodules.text.vocab import BOS_IDX, PAD_IDX
 from models.decoder import AttentionMode, Decoder, Memory
 from models.encoder import Encoder
 
-__all__ = ["BOS_IDX", "EOS_IDX", "PAD_IDX", "Seq2Seq", "Seq2SeqConfig"]  # token ids re-exported for decoding
 ForcingMode = Literal["batch", "token"]
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from datamodules.text.vocab import BOS_IDX, EOS_IDX, PAD_IDX
 from models.attention import AdditiveAttention
 from models.decoding import beam_search, greedy_decode
-from models.seq2seq import BOS_IDX, EOS_IDX, PAD_IDX, Seq2Seq
+from models.seq2seq import Seq2Seq
 from models.seq2seq_loss import seq2seq_loss
 
 UNK_IDX = 3
