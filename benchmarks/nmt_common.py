@@ -11,6 +11,7 @@ import copy
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -102,13 +103,16 @@ def slug(name: str) -> str:
 def train_variant(out: Path, base_args: list[str], overlay: dict, minutes: float, threads: int,
                   extra: list[str] = ()) -> dict:
     """Train ``-c <base> -c <overlay>`` (``base_args`` start with ``-c <base config>``) for ``minutes`` of CPU time
-    into ``out``; its ``TrainingBudget`` summary. A folder that already holds a finished run is reused."""
+    into ``out``; its ``TrainingBudget`` summary. A folder that already holds a finished run is reused; one left by an
+    interrupted run starts over."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "overlay.yaml").write_text(yaml.safe_dump(overlay, sort_keys=False))
     cmd = ours_train_command([*base_args[:2], "-c", str(out / "overlay.yaml"), *base_args[2:]], out, minutes,
                              list(extra))
     (out / "command.txt").write_text(" ".join(cmd) + "\n")
     if not (out / "budget.json").is_file():
+        for stale in ("ckpt", "lightning_logs"):  # an interrupted run's leftovers would be read as this run's
+            shutil.rmtree(out / stale, ignore_errors=True)
         wait_ok(start(cmd, out / "train.log", threads), out / "train.log", f"training in {out}")
     return read_budget(out)
 
