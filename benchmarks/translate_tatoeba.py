@@ -49,8 +49,14 @@ def val_curve(out: Path, budget: dict) -> list[dict]:
     """Validation loss/BLEU at each validation, with the training CPU minutes spent by then."""
     metrics = next(out.glob("lightning_logs/version_*/metrics.csv"), None) or next(out.rglob("metrics.csv"))
     rows = [r for r in csv.DictReader(metrics.open()) if r.get("val/bleu")]
-    minutes = {v["step"]: v["train_seconds"] / 60 for v in budget["validations"]}
-    return [{"step": int(r["step"]), "minutes": minutes.get(int(r["step"]), float("nan")),
+    validations = sorted((v["step"], v["train_seconds"] / 60) for v in budget["validations"])
+
+    def minutes(logged_step: int) -> float:
+        # the logger stamps a validation with the last training step's index (global step − 1); the budget records
+        # the number of steps done: the validation is the first one at or after the logged step
+        return next((m for step, m in validations if step >= logged_step), float("nan"))
+
+    return [{"step": int(r["step"]), "minutes": minutes(int(r["step"])),
              "val_loss": float(r["val/loss"]), "val_bleu": float(r["val/bleu"]), "val_chrf": float(r["val/chrf"])}
             for r in rows]
 
@@ -82,6 +88,9 @@ def table(rows: list[dict]) -> str:
 
 
 def plot(rows: list[dict], path: Path) -> None:
+    untimed = [r["variant"] for r in rows if any(c["minutes"] != c["minutes"] for c in r["curve"])]  # NaN
+    if untimed:  # a point without a time would silently vanish from the plot
+        raise RuntimeError(f"validations without a training time in {untimed}: metrics.csv and budget.json disagree")
     fig, (ax_loss, ax_bleu) = plt.subplots(1, 2, figsize=(11, 4.2))
     for r in rows:
         xs = [c["minutes"] for c in r["curve"]]
