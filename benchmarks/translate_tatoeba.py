@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def table(rows: list[dict]) -> str:
 
 
 def plot(rows: list[dict], path: Path) -> None:
-    untimed = [r["variant"] for r in rows if any(c["minutes"] != c["minutes"] for c in r["curve"])]  # NaN
+    untimed = [r["variant"] for r in rows if any(math.isnan(c["minutes"]) for c in r["curve"])]
     if untimed:  # a point without a time would silently vanish from the plot
         raise RuntimeError(f"validations without a training time in {untimed}: metrics.csv and budget.json disagree")
     fig, (ax_loss, ax_bleu) = plt.subplots(1, 2, figsize=(11, 4.2))
