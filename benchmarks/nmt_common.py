@@ -162,18 +162,24 @@ def timed_run(cmd: list[str], threads: int, stdin_path: Path | None = None) -> t
     return proc.stdout.decode("utf-8"), cpu, wall
 
 
-def decode_ours(ckpt: Path, src: Path, beam: int, threads: int, out: Path) -> Decoded:
-    """``translate.py`` over ``src``; time includes loading the checkpoint."""
-    hyp_path = out / f"hyp_beam{beam}.en"
+def decode_ours(ckpt: Path, src: Path, beam: int, threads: int, out: Path, tag: str | None = None) -> Decoded:
+    """``translate.py`` over ``src`` into ``out/hyp_<tag>.en`` (tag: ``beam<N>`` by default); time includes loading
+    the checkpoint."""
+    hyp_path = out / f"hyp_{tag or f'beam{beam}'}.en"
     _, cpu, wall = timed_run([PY, str(ROOT / "translate.py"), "--ckpt", str(ckpt), "--beam", str(beam),
                               "--input", str(src), "--output", str(hyp_path), "--device", "cpu"], threads)
     return Decoded(hyp_path.read_text(encoding="utf-8").splitlines(), cpu, wall)
 
 
 def score(hyps: list[str], refs: list[str]) -> dict:
-    """Lower-cased sacreBLEU BLEU and chrF with their signatures."""
+    """sacreBLEU BLEU and chrF with their signatures, cased (sacreBLEU's default: ``bleu``, ``chrf``) and
+    lower-cased (``bleu_lc``, ``chrf_lc``)."""
     if len(hyps) != len(refs):
         raise RuntimeError(f"{len(hyps)} hypotheses for {len(refs)} references")
-    bleu, chrf = sacrebleu.metrics.BLEU(lowercase=True), sacrebleu.metrics.CHRF(lowercase=True)
-    return {"bleu": bleu.corpus_score(hyps, [refs]).score, "chrf": chrf.corpus_score(hyps, [refs]).score,
-            "bleu_sig": str(bleu.get_signature()), "chrf_sig": str(chrf.get_signature())}
+    out = {}
+    for suffix, lc in (("", False), ("_lc", True)):
+        bleu, chrf = sacrebleu.metrics.BLEU(lowercase=lc), sacrebleu.metrics.CHRF(lowercase=lc)
+        out |= {f"bleu{suffix}": bleu.corpus_score(hyps, [refs]).score,
+                f"chrf{suffix}": chrf.corpus_score(hyps, [refs]).score,
+                f"bleu{suffix}_sig": str(bleu.get_signature()), f"chrf{suffix}_sig": str(chrf.get_signature())}
+    return out

@@ -50,12 +50,12 @@ def val_curve(out: Path, budget: dict) -> list[dict]:
     """Validation loss/BLEU at each validation, with the training CPU minutes spent by then."""
     metrics = next(out.glob("lightning_logs/version_*/metrics.csv"), None) or next(out.rglob("metrics.csv"))
     rows = [r for r in csv.DictReader(metrics.open()) if r.get("val/bleu")]
-    validations = sorted((v["step"], v["train_seconds"] / 60) for v in budget["validations"])
+    validations = {v["step"]: v["train_seconds"] / 60 for v in budget["validations"]}
 
     def minutes(logged_step: int) -> float:
-        # the logger stamps a validation with the last training step's index (global step − 1); the budget records
-        # the number of steps done: the validation is the first one at or after the logged step
-        return next((m for step, m in validations if step >= logged_step), float("nan"))
+        # the logger stamps a validation with the last training step's index (global step − 1), the budget with the
+        # number of steps done; a validation the budget did not record has no time (NaN), never a neighbour's
+        return validations.get(logged_step + 1, float("nan"))
 
     return [{"step": int(r["step"]), "minutes": minutes(int(r["step"])),
              "val_loss": float(r["val/loss"]), "val_bleu": float(r["val/bleu"]), "val_chrf": float(r["val/chrf"])}

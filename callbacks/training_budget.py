@@ -32,6 +32,12 @@ class BudgetSummary:
     tokens_per_second: float = 0.0
     validations: list[dict] = field(default_factory=list)
     """``{"step", "train_seconds"}`` at the end of each validation during training, to plot metrics against time."""
+    points: list[dict] = field(default_factory=list)
+    """``{"minutes", "step", "train_seconds", "target_tokens", "path"}`` of each checkpoint saved at ``save_at``."""
+    prep_cpu_seconds: float = 0.0
+    """CPU time this process had used when training started (imports, data loading, model building)."""
+    train_start_unix: float = 0.0
+    """Wall-clock time (``time.time()``) of the first training step, to measure preparation from outside."""
 
 
 class TrainingBudget(pl.Callback):
@@ -43,14 +49,21 @@ class TrainingBudget(pl.Callback):
     ``fit_schedule(total_steps)``, e.g. ``Seq2SeqModule``'s one-cycle) is resized to end when the budget does.
     A budget is time, not steps: two runs with the same seed stop at slightly different steps. The summary goes to
     ``training_budget.json`` in the run's log folder (or ``summary_path``).
+
+    ``save_at`` lists training minutes (below ``minutes``) at which a checkpoint ``budget-<minutes>min.ckpt`` is
+    saved beside the run's checkpoints (or in ``save_dir``), to score a learning curve at equal training time; the
+    time spent saving is not counted. The schedule is still fitted to the whole budget, so a point checkpoint is a
+    moment of the long run, not what a run with that shorter budget would reach.
     """
 
     def __init__(self, minutes: float, clock: Clock = "process", fit_schedule: bool = True, measure_from: int = 20,
-                 measure_steps: int = 100, summary_path: str | None = None) -> None:
+                 measure_steps: int = 100, summary_path: str | None = None, save_at: list[float] | None = None,
+                 save_dir: str | None = None) -> None:
         if minutes <= 0 or measure_steps < 1 or measure_from < 0:
             raise ValueError(f"minutes must be > 0 and measure_steps ≥ 1, got {minutes}, {measure_steps}")
         self.minutes, self.clock, self.fit = minutes, clock, fit_schedule
         self.measure_from, self.measure_steps, self.summary_path = measure_from, measure_steps, summary_path
+        self.save_at, self.save_dir = sorted(m for m in (save_at or []) if 0 < m < minutes), save_dir
         self.summary = BudgetSummary(minutes, clock)
         self._t0 = self._eval_t0 = 0.0
         self._mark: tuple[int, float] | None = None
@@ -63,6 +76,18 @@ class TrainingBudget(pl.Callback):
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._t0 = self._now()
+        self.summary.prep_cpu_seconds, self.summary.train_start_unix = time.process_time(), time.time()
+
+    def _save_point(self, trainer: pl.Trainer, minutes: float) -> None:
+        """A checkpoint at ``minutes`` of training; its saving time is excluded like validation time."""
+        t = self._now()
+        folder = Path(self.save_dir or (trainer.checkpoint_callback.dirpath if trainer.checkpoint_callback
+                                        else run_dir(trainer)))
+        path = folder / f"budget-{minutes:g}min.ckpt"
+        self.summary.points.append({"minutes": minutes, "step": trainer.global_step, "train_seconds": self._spent(),
+                                    "target_tokens": self.summary.target_tokens, "path": str(path)})
+        trainer.save_checkpoint(path)
+        self.summary.eval_seconds += self._now() - t
 
     def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._eval_t0 = self._now()
@@ -87,6 +112,8 @@ class TrainingBudget(pl.Callback):
                 self.summary.scheduled_steps = total
                 log.info("%.2f steps/s (%s clock): schedule fitted to %d steps for %g minutes", rate, self.clock,
                          total, self.minutes)
+        while self.save_at and spent >= self.save_at[0] * 60:
+            self._save_point(trainer, self.save_at.pop(0))
         if spent >= self.minutes * 60:
             trainer.should_stop = True
 

@@ -22,3 +22,11 @@ def http_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHTTPServer]:
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     with LocalHTTPServer() as server:
         yield server
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@pytest.mark.shared_data(path)``: skip without the real data, fail under CI (see tests/shared_data.py)."""
+    from shared_data import SHARED, check
+
+    for mark in item.iter_markers("shared_data"):
+        check(mark.args[0] if mark.args else SHARED)

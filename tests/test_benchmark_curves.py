@@ -30,6 +30,13 @@ def test_validation_points_get_the_budget_minutes_of_their_validation(tmp_path):
     assert [c["val_bleu"] for c in curve] == [4.0, 8.0, 12.0]
 
 
+def test_a_validation_the_budget_did_not_record_gets_no_time(tmp_path):
+    out = _run_folder(tmp_path, [399, 799, 1199])
+    budget = {"validations": [{"step": 400, "train_seconds": 240.0}, {"step": 1200, "train_seconds": 660.0}]}
+    curve = translate_tatoeba.val_curve(out, budget)
+    assert curve[0]["minutes"] == 4.0 and math.isnan(curve[1]["minutes"]) and curve[2]["minutes"] == 11.0
+
+
 def test_a_plot_with_untimed_points_is_refused(tmp_path):
     out = _run_folder(tmp_path, [399])
     curve = translate_tatoeba.val_curve(out, {"validations": []})

@@ -249,7 +249,7 @@ def test_make_transforms_efficientnet_lite0_shapes_and_fingerprint(tmp_path):
 # ---------------------------------------------------------------- real data (../shared/data)
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"real data not found at {SHARED}")
+@pytest.mark.shared_data(SHARED)
 def test_real_imagenet_classes_get_glove_vectors():
     folder = SHARED / "word_vectors"
     vectors = load_vectors([folder / "glove.6B.50d.top50k.vec", folder / "glove.6B.50d.wordnet_extra.vec"])
@@ -265,7 +265,7 @@ def test_real_imagenet_classes_get_glove_vectors():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"real data not found at {SHARED}")
+@pytest.mark.shared_data(SHARED)
 def test_real_classids_has_every_wordnet_noun():
     names = read_classids(SHARED / "wordnet_nouns" / "classids.txt")
     assert len(names) == 82115

@@ -226,7 +226,7 @@ def test_cache_key_tracks_images(tmp_path):
 
 @pytest.mark.slow
 @needs_package
-@pytest.mark.skipif(not SAMPLE_IMAGES.is_dir(), reason=f"real sample images absent ({SAMPLE_IMAGES})")
+@pytest.mark.shared_data(SAMPLE_IMAGES)
 def test_package_classifier_top1_on_sample_images():
     from PIL import Image
 

@@ -19,6 +19,8 @@ from datamodules.images.prepare import check_no_leak
 from lightning_modules.devise_eval import EvalRow, chance_hit_rates, method_hit_rates
 from models.conse import conse_vectors, label_probabilities
 from models.ranking import hit_rates, true_class_ranks
+from shared_data import SHARED
+from shared_data import check as check_shared
 
 
 def _noise(size=(64, 48), seed=0) -> np.ndarray:
@@ -213,8 +215,7 @@ def test_softmax_is_summed_into_labels_and_conse_only_combines_allowed_classes()
 
 def test_sample_csv_helper_exists():
     """The shared sample's labels.csv has the columns the sample config reads (skipped without shared data)."""
-    labels = Path(__file__).resolve().parents[2] / "shared" / "data" / "imagenet_sample_images" / "labels.csv"
-    if not labels.is_file():
-        pytest.skip(f"shared sample not found at {labels}")
+    labels = SHARED / "imagenet_sample_images" / "labels.csv"
+    check_shared(labels)
     with open(labels, newline="") as handle:
         assert {"file", "wnid"} <= set(csv.DictReader(handle).fieldnames or [])

@@ -10,13 +10,13 @@ import pytest
 from cli.lesson_cli import cli_main
 from datamodules.text.sources import CsvPairSource, TatoebaSource
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+from shared_data import SHARED  # noqa: E402  (tests/ is on sys.path through conftest)
+
 TATOEBA = SHARED / "tatoeba_fra_eng"
 ROOT = Path(__file__).resolve().parents[1]
 BLEU_GAIN = 4.0  # measured 6.20 over an untrained 0.01 (see the test's docstring)
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not TATOEBA.is_dir(), reason=f"real data not found at {TATOEBA}")]
+pytestmark = [pytest.mark.slow, pytest.mark.shared_data(TATOEBA)]
 
 
 def test_shared_tatoeba_files_parse(tmp_path: Path):

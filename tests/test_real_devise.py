@@ -15,9 +15,7 @@ from datamodules.images.class_state import ClassState
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not (SHARED / "imagenet_sample_images").is_dir(),
-                                 reason=f"real data not found at {SHARED}")]
+pytestmark = [pytest.mark.slow, pytest.mark.shared_data(SHARED / "imagenet_sample_images")]
 
 
 class RandomTargetsDataModule(ImageWordVectorDataModule):

@@ -181,28 +181,31 @@ def test_bad_inputs() -> None:
         index.search(queries, 0)
 
 
-def clustered_data(n: int, dim: int, seed: int) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Vectors around 200 centres (as DeViSE outputs sit around class vectors) and 100 noisy queries."""
-    rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((200, dim)).astype(np.float32)
-    vectors = centres[rng.integers(0, 200, n)] + 0.6 * rng.standard_normal((n, dim)).astype(np.float32)
-    queries = centres[rng.integers(0, 200, 100)] + 0.6 * rng.standard_normal((100, dim)).astype(np.float32)
-    return vectors, [f"v{i}" for i in range(n)], queries
+def held_out_recall(index: VectorIndex, vectors: np.ndarray, ids: list[str], queries: np.ndarray) -> float:
+    """recall@10 of ``index`` against brute force, measured here, on queries that are not rows of the index."""
+    _, found = index.search(queries, k=10)
+    _, exact = brute_force_search(vectors, queries, k=10)
+    return sum(len(set(row) & {ids[p] for p in ex}) for row, ex in zip(found, exact.tolist())) / exact.size
 
 
+# Gaussian 48-d vectors with a sparse graph (HNSW M=8): the smallest search parameters fall far below the target
+# (held-out recall 0.09 for IVF nprobe 1, 0.28 for HNSW efSearch 11). 0.93 sits where counting a query as its own
+# neighbour stops HNSW one power of two too early: at efSearch 128 the index's own rows read 0.931 with the query's own
+# row and 0.922 without, while separate queries get 0.871 (0.966 at 256, where the right tuner stops).
 @pytest.mark.parametrize("kind,storage", [("ivf", "float32"), ("ivf", "float16"), ("hnsw", "float32"),
                                           ("hnsw", "float16")])
 def test_approximate_index_meets_its_recall_target(tmp_path: Path, kind: str, storage: str) -> None:
-    """Tuned to recall@10 ≥ 0.95 on its own vectors when built; on separate queries it still finds ≥ 0.9 of the
-    exact top 10, and keeps its tuned parameter through a save and load."""
-    vectors, ids, queries = clustered_data(20000, 32, seed=3)
-    index = VectorIndex(vectors, ids, kind=kind, storage=storage, target_recall=0.95)
-    assert index.recall >= 0.95 and index.param >= 1
-    _, found = index.search(queries, k=10)
-    _, exact = brute_force_search(vectors, queries, k=10)
-    hits = sum(len(set(row) & {ids[p] for p in ex}) for row, ex in zip(found, exact.tolist()))
-    assert hits / exact.size >= 0.9
+    """Built with the smallest search parameter and a recall target, the tuner raises the parameter until recall@10
+    reaches the target; measured here by brute force on separate queries, it holds within 0.02, and keeps its tuned
+    parameter through a save and load."""
+    vectors, ids, queries, target = *random_data(8000, 48, 300, seed=0), 0.93
+    smallest = {"ef_search": 11, "nprobe": 1, "hnsw_m": 8}
+    untuned = VectorIndex(vectors, ids, kind=kind, storage=storage, **smallest)
+    assert held_out_recall(untuned, vectors, ids, queries) < target - 0.2  # the data needs the tuner
+    index = VectorIndex(vectors, ids, kind=kind, storage=storage, target_recall=target, **smallest)
+    assert index.recall >= target and index.param > (11 if kind == "hnsw" else 1)
+    assert held_out_recall(index, vectors, ids, queries) >= target - 0.02
     index.save(tmp_path / "idx")
     loaded = VectorIndex.load(tmp_path / "idx")
     assert (loaded.kind, loaded.storage, loaded.param, loaded.recall) == (kind, storage, index.param, index.recall)
-    assert loaded.search(queries, 10)[1] == found
+    assert loaded.search(queries, 10)[1] == index.search(queries, 10)[1]
