@@ -1,10 +1,15 @@
 """Translate French to English with a trained checkpoint.
 
-    python translate.py --ckpt runs/translate_demo/version_0/checkpoints/last.ckpt [--beam 5] < questions.fr
+    .venv/bin/python translate.py --ckpt runs/translate_demo/checkpoints/best.ckpt [--beam 5] < questions.fr
 
-Reads one sentence per line from stdin or ``--input`` and writes one translation per line to stdout or
-``--output``; empty lines stay empty so the output lines up with the input. The checkpoint alone carries the
-vocabularies, the tokenisation settings and the hyperparameters.
+Reads one line at a time from stdin or ``--input`` and writes one translation per line to stdout or ``--output``;
+blank lines stay blank so the output lines up with the input. A line holding several sentences is split into
+sentences, each is translated, and their translations are joined on one line. ``--n-best N`` writes N lines per
+input line (the k-th joins each sentence's k-th best), ``--scores`` puts each translation's score (summed
+log-probability of its sentences, divided by the length penalty under beam search) and a tab before it, and
+``--max-len L`` caps each sentence's translation at L tokens. Input must be UTF-8: a line that is not (or that holds
+binary control characters) stops with one error naming it, or is skipped and counted with ``--skip-bad-lines``.
+The checkpoint alone carries the vocabularies, tokenisation, true-caser and hyperparameters.
 """
 from __future__ import annotations
 
@@ -12,96 +17,128 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import Iterable
 
 import torch
 
+from cli.checkpoints import check_device, checkpoint_file, default_device
 from core.atomic import atomic_write_text
 from core.errors import UserInputError, exit_status
-from datamodules.text.vocab import PAD_IDX
 from lightning_modules.loading import load_module
 from lightning_modules.seq2seq_module import CKPT_KEY, Seq2SeqModule
+from lightning_modules.translator import LineTranslation, Translator
 from models.seq2seq import Seq2SeqConfig
 
 log = logging.getLogger("translate")
+_ALLOWED_CONTROLS = {"\t", "\r", "\f", "\v"}
 
 
 def load_translator(ckpt: str | Path, device: str = "cpu") -> Seq2SeqModule:
-    """Load a :class:`Seq2SeqModule` checkpoint for inference, with a clear error for anything else."""
-    path = Path(ckpt)
-    if not path.is_file():
-        raise UserInputError(f"checkpoint {path} not found: pass the .ckpt written by `train.py fit` "
-                             "(e.g. runs/translate_demo/version_0/checkpoints/last.ckpt)")
+    """Load a :class:`Seq2SeqModule` checkpoint for inference, with one clear error for anything else."""
+    path = checkpoint_file(ckpt, "translate", "make demo-translate")
     try:
         raw = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - pickle/zip errors come in many types
         raise UserInputError(f"{path} could not be read as a checkpoint ({type(error).__name__}): pass a .ckpt "
                              "file written by train.py") from None
     if not isinstance(raw, dict) or not raw.get(CKPT_KEY):
-        raise UserInputError(f"{path} is not a translation checkpoint (no vocabulary inside): "
-                             "pass a checkpoint trained with configs/translate/*.yaml")
-    module = load_module(Seq2SeqModule, path, Seq2SeqConfig, device, dropped=("n_report_samples",))
+        other = " (it is a DeViSE checkpoint: use search.py)" if isinstance(raw, dict) and "devise_classes" in raw \
+            else ""
+        raise UserInputError(f"{path} is not a translation checkpoint{other}: pass a checkpoint trained with "
+                             "configs/translate/*.yaml")
+    module = load_module(Seq2SeqModule, path, Seq2SeqConfig, check_device(device), dropped=("n_report_samples",))
     return module.eval()
 
 
-class Translator:
-    """Tokenise → numericalise → decode → detokenise, in length-sorted batches."""
+def read_lines(data: bytes, source: str, skip_bad: bool) -> list[str | None]:
+    """UTF-8 lines of ``data``; a line that is not UTF-8 text is one error naming it, or None (skipped) with
+    ``skip_bad``."""
+    lines: list[str | None] = []
+    bad = []
+    for number, raw in enumerate(data.splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8")
+            control = next((c for c in line if ord(c) < 32 and c not in _ALLOWED_CONTROLS), None)
+            if control is not None:
+                raise ValueError(f"holds the control character {ord(control):#04x} (binary data?)")
+        except (UnicodeDecodeError, ValueError) as error:
+            why = (f"is not valid UTF-8 (byte {raw[error.start]:#04x} at column {error.start + 1})"
+                   if isinstance(error, UnicodeDecodeError) else str(error))
+            if not skip_bad:
+                raise UserInputError(f"{source} line {number} {why}: save it as UTF-8 text (e.g. iconv -f latin1 "
+                                     "-t utf-8), or pass --skip-bad-lines to skip such lines") from None
+            bad.append(number)
+            line = None
+        lines.append(line)
+    if bad:
+        log.warning("%s: skipped %d line(s) that are not UTF-8 text (written as blank lines): %s", source, len(bad),
+                    ", ".join(map(str, bad[:20])) + (" …" if len(bad) > 20 else ""))
+    return lines
 
-    def __init__(self, module: Seq2SeqModule, beam: int | None = None, batch_size: int = 64) -> None:
-        self.module, self.beam, self.batch_size = module, beam, batch_size
-        self.tokenizer = module.vocab_state.src_tokenizer()
-        self.src_vocab = module.vocab_state.src_vocab
 
-    def _encode(self, line: str) -> list[int]:
-        """Source ids, whole: the encoder has no length limit and the decoder gets room for long sentences."""
-        return self.src_vocab.encode(self.tokenizer(line))
-
-    def translate(self, lines: Iterable[str]) -> list[str]:
-        """One output per input line; blank input lines give blank output lines."""
-        lines = [ln.rstrip("\n") for ln in lines]
-        out = [""] * len(lines)
-        todo = [(i, self._encode(ln)) for i, ln in enumerate(lines) if ln.strip()]
-        todo.sort(key=lambda x: -len(x[1]))
-        device = self.module.device
-        for start in range(0, len(todo), self.batch_size):
-            chunk = todo[start : start + self.batch_size]
-            lens = torch.tensor([len(ids) for _, ids in chunk])
-            src = torch.full((len(chunk), int(lens.max())), PAD_IDX, dtype=torch.long)
-            for row, (_, ids) in enumerate(chunk):
-                src[row, : len(ids)] = torch.tensor(ids)
-            hyps = self.module.translate_batch(src.to(device), lens.to(device), beam_size=self.beam)
-            for (i, _), hyp in zip(chunk, hyps):
-                out[i] = hyp
-        return out
+def format_line(result: LineTranslation | None, n_best: int, scores: bool) -> list[str]:
+    """The output lines of one input line: ``n_best`` translations, each with ``score<TAB>`` when asked."""
+    out = []
+    for k in range(n_best):
+        if result is None or not result.sentences:
+            out.append("")
+            continue
+        parts, total = [], 0.0
+        for sentence in result.sentences:
+            hyps = sentence.hypotheses
+            hyp = hyps[min(k, len(hyps) - 1)] if hyps else None
+            parts.append(hyp.text if hyp else "")
+            total += hyp.score if hyp else 0.0
+        text = " ".join(p for p in parts if p)
+        out.append(f"{total:.4f}\t{text}" if scores else text)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ckpt", required=True, help="checkpoint written by train.py fit")
     parser.add_argument("--beam", type=int, default=None, help="beam size (1 = greedy; default: the model's)")
-    parser.add_argument("--input", help="file of French sentences, one per line (default: stdin)")
+    parser.add_argument("--n-best", type=int, default=1, help="translations per input line (beam ≥ N)")
+    parser.add_argument("--scores", action="store_true", help="write each translation's score and a tab before it")
+    parser.add_argument("--max-len", type=int, default=None, help="at most this many tokens per sentence")
+    parser.add_argument("--no-split", action="store_true", help="translate each line as one sentence")
+    parser.add_argument("--skip-bad-lines", action="store_true", help="skip (and count) lines that are not UTF-8")
+    parser.add_argument("--input", help="file of French text, one item per line (default: stdin)")
     parser.add_argument("--output", help="where to write the English (default: stdout)")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--device", default=default_device())
     args = parser.parse_args(argv)
+    if args.n_best < 1 or (args.max_len is not None and args.max_len < 1) or (args.beam is not None and args.beam < 1):
+        parser.error("--n-best, --max-len and --beam must be ≥ 1")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
     return exit_status(lambda: run(args))
 
 
+def _input_bytes(path: str | None) -> tuple[bytes, str]:
+    if not path:
+        return sys.stdin.buffer.read(), "standard input"
+    p = Path(path)
+    if p.is_dir():
+        raise UserInputError(f"input {p} is a folder: pass a text file with French text, one item per line")
+    if not p.is_file():
+        raise UserInputError(f"input file {p} not found: pass a text file with French text, one item per line")
+    return p.read_bytes(), str(p)
+
+
 def run(args: argparse.Namespace) -> None:
-    """Translate ``--input`` (or stdin) into ``--output`` (or stdout), one line for each line."""
-    translator = Translator(load_translator(args.ckpt, args.device), args.beam, args.batch_size)
-    if args.input:
-        if not Path(args.input).is_file():
-            raise UserInputError(f"input file {args.input} not found: pass a text file with one French sentence per line")
-        lines = Path(args.input).read_text(encoding="utf-8", errors="replace").splitlines()
-    else:
-        lines = sys.stdin.read().splitlines()
-    result = "".join(t + "\n" for t in translator.translate(lines))
+    """Translate ``--input`` (or stdin) into ``--output`` (or stdout), one line (or ``--n-best``) per line."""
+    if args.output and Path(args.output).is_dir():
+        raise UserInputError(f"--output {args.output} is a folder: pass a file name")
+    module = load_translator(args.ckpt, args.device)
+    data, source = _input_bytes(args.input)
+    lines = read_lines(data, source, args.skip_bad_lines)
+    translator = Translator(module, args.beam, args.n_best, args.max_len, args.batch_size, split=not args.no_split)
+    good = translator.translate([line or "" for line in lines])
+    results = [r if line is not None else None for r, line in zip(good, lines)]
+    text = "".join(out + "\n" for r in results for out in format_line(r, args.n_best, args.scores))
     if args.output:
-        atomic_write_text(args.output, result)
+        atomic_write_text(args.output, text)
     else:
-        sys.stdout.write(result)
+        sys.stdout.write(text)
 
 
 if __name__ == "__main__":

@@ -58,8 +58,10 @@ def config(split: SplitFiles, model_dir: Path, seed: int, s: JoeySettings, max_u
         "random_seed": seed,
         "data": {"train": str(split.folder / "train"), "dev": str(split.folder / "valid"),
                  "test": str(split.folder / "test"), "dataset_type": "plain", "src": side("fr"), "trg": side("en")},
-        "training": {"optimizer": "adam", "learning_rate": 0.001, "batch_size": s.batch_size,
-                     "batch_type": "sentence", "epochs": 1000, "max_updates": max_updates,
+        # JoeyNMT needs a scheduler: an exponential one with factor 1 keeps the rate constant
+        "training": {"optimizer": "adam", "learning_rate": 0.001, "scheduling": "exponential",
+                     "decrease_factor": 1.0, "batch_size": s.batch_size,
+                     "batch_type": "sentence", "epochs": 1000, "updates": max_updates,
                      "validation_freq": 10 ** 9, "logging_freq": logging_freq, "clip_grad_norm": 1.0,
                      "label_smoothing": s.label_smoothing, "shuffle": True, "overwrite": True, "num_workers": 0,
                      "keep_best_ckpts": -1, "eval_metrics": ["bleu"], "early_stopping_metric": "bleu"},

@@ -22,12 +22,13 @@ from datamodules.text.prepare import TextSettings, build_corpus
 from datamodules.text.sampler import SortedBatchSampler, SortishBatchSampler
 from datamodules.text.source_base import ensure_file
 from datamodules.text.sources import EmbeddedQuestionsSource, PairSource
+from datamodules.text.subword import SubwordKind
 from datamodules.text.test_set import EvalSet, ExternalTestSet
 from datamodules.text.vocab_state import VocabState
 from datamodules.vectors import build_embedding_matrix, load_vectors
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
@@ -51,12 +52,16 @@ class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
         src_vectors_url / tgt_vectors_url: where to download a missing vectors file from (a zip/tar holding it,
             or the file itself).
         emb_dim: embedding size when a side has no vectors, and the default size of ``train`` vectors.
+        lowercase / tgt_lowercase / truecase / copy_numbers / subword_vocab / subword_kind: case, numbers and
+            subwords, see :class:`~datamodules.text.prepare.TextSettings`.
     """
 
     def __init__(self, source: PairSource | None = None, cache_dir: str = ".cache/translate",
                  lowercase: bool = True, max_vocab: int = 40000, min_freq: int = 1, max_tgt_tokens: int = 30,
                  len_percentile: float = 99.0, valid_frac: float = 0.05, test_frac: float = 0.05,
-                 split_seed: int = 42, tgt_joiners: bool = True, test_source: PairSource | None = None,
+                 split_seed: int = 42, tgt_joiners: bool = True, tgt_lowercase: bool | None = None,
+                 truecase: bool = False, copy_numbers: bool = False, subword_vocab: int = 0,
+                 subword_kind: SubwordKind = "unigram", test_source: PairSource | None = None,
                  src_vectors: str | None = "train", tgt_vectors: str | None = "train",
                  src_vectors_url: str | None = None, tgt_vectors_url: str | None = None, emb_dim: int = 300,
                  vector_epochs: int = 10, batch_size: int = 64, eval_batch_size: int | None = None,
@@ -67,7 +72,9 @@ class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
         self.settings = TextSettings(lowercase=lowercase, max_vocab=max_vocab, min_freq=min_freq,
                                      max_tgt_tokens=max_tgt_tokens, len_percentile=len_percentile,
                                      valid_frac=valid_frac, test_frac=test_frac, split_seed=split_seed,
-                                     tgt_joiners=tgt_joiners)
+                                     tgt_joiners=tgt_joiners, tgt_lowercase=tgt_lowercase, truecase=truecase,
+                                     copy_numbers=copy_numbers, subword_vocab=subword_vocab,
+                                     subword_kind=subword_kind)
         self.external_test = ExternalTestSet(test_source) if test_source is not None else None
         self.src_vectors, self.tgt_vectors = src_vectors, tgt_vectors
         self.vector_urls = {"fr": src_vectors_url, "en": tgt_vectors_url}
@@ -161,7 +168,8 @@ class TranslationDataModule(ResumableTrainData, pl.LightningDataModule):
         """Vocabularies and tokenisation settings: everything ``translate.py`` needs besides the weights."""
         d = self._load()
         return VocabState(tuple(d["src_itos"]), tuple(d["tgt_itos"]), TextSettings(**d["settings"]),
-                          int(d["max_src_len"]), int(d["max_tgt_len"]))
+                          int(d["max_src_len"]), int(d["max_tgt_len"]), tuple(sorted(d["truecase"].items())),
+                          tuple(d["subwords"]))
 
     def embedding_matrices(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Initial embeddings ``(src_vocab, src_emb_dim)`` and ``(tgt_vocab, tgt_emb_dim)``, or None per side."""

@@ -2,29 +2,43 @@
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, Sequence
 
+import numpy as np
 import pytorch_lightning as pl
 import torch
 from torch import nn
 
 from core.checkpoint_io import check_checkpoint_fits
-from datamodules.text.detok import detokenize
-from datamodules.text.joiners import detokenize_joined
-from datamodules.text.vocab import EOS_IDX, Vocab
+from datamodules.text.joiners import strip_joiners
+from datamodules.text.vocab import UNK_IDX, Vocab
 from datamodules.text.vocab_state import VocabState
 from lightning_modules.lr_schedule import OneCycleSchedule
 from lightning_modules.metrics import CorpusScore
+from lightning_modules.target_text import TargetText
+from lightning_modules.translator import Translator
 from models.decoding import beam_search, decode_limit, greedy_decode
+from models.decoding_guards import Guards
 from models.seq2seq import ForcingMode, Seq2Seq, Seq2SeqConfig
 from models.seq2seq_loss import seq2seq_loss
 
 log = logging.getLogger(__name__)
 CKPT_KEY = "translation_vocab"
+LengthLimit = Literal["floor", "source"]
 
 
-def _strip_eos(rows: list[list[int]]) -> list[list[int]]:
-    return [r[: r.index(EOS_IDX)] if EOS_IDX in r else r for r in rows]
+@dataclass
+class Hypothesis:
+    """One translation of one sentence: ``text`` (detokenised English), ``tokens`` (the output words or pieces, as
+    shown), ``score`` (log-probability; divided by the length penalty for beam search) and, when asked for,
+    ``attention`` ``(len(tokens) + 1, src_len + 1)``: per output token and the final ``_eos_``, the weights over the
+    source tokens and the source's ``_eos_``."""
+
+    text: str
+    tokens: list[str]
+    score: float
+    attention: np.ndarray | None = None
 
 
 class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
@@ -37,13 +51,19 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
     sacreBLEU BLEU and chrF of greedy decodes (test also of beam search), as torchmetrics metrics; the test report
     and predictions file are written by callbacks (``callbacks.BleuReport``, ``callbacks.PredictionWriter``) from
     what ``test_step`` and ``predict_step`` return.
+
+    Decoding: ``replace_unk`` lets the decoder produce ``_unk_`` only for a source with unknown words, and replaces
+    each by the source word it attended to (:mod:`lightning_modules.target_text`); ``no_repeat_ngram`` (n ≥ 2)
+    forbids repeating an n-gram; ``length_limit`` gives each sentence ``max(max_decode_len, 1.5 × source + 5)``
+    steps (``"floor"``) or ``1.5 × source + 5`` (``"source"``, tighter for short sources).
     """
 
     def __init__(self, net: Seq2SeqConfig = Seq2SeqConfig(), freeze_embeddings: Literal["none", "src", "all"] = "none",
                  teacher_forcing: float = 0.0, forcing_mode: ForcingMode = "batch", label_smoothing: float = 0.0,
                  lr: float = 3e-3, betas: tuple[float, float] = (0.8, 0.99), weight_decay: float = 0.0,
                  one_cycle: bool = True, pct_start: float = 0.25, max_decode_len: int = 30, beam_size: int = 5,
-                 length_penalty: float = 1.0) -> None:
+                 length_penalty: float = 1.0, replace_unk: bool = True, no_repeat_ngram: int = 0,
+                 length_limit: LengthLimit = "floor") -> None:
         super().__init__()
         self.save_hyperparameters()
         # LightningCLI hands the group over as a dict (and keeps it so in the checkpoint's hyperparameters)
@@ -102,26 +122,87 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
             self._tgt_vocab = self.vocab_state.tgt_vocab
         return self._tgt_vocab
 
-    def ids_to_text(self, rows: list[list[int]]) -> list[str]:
-        """Token-id rows (stopping at ``_eos_``) → detokenised English (exactly, with joiner-marked tokens; by
-        punctuation rules for checkpoints trained before joiners)."""
-        detok = detokenize_joined if self.vocab_state.settings.tgt_joiners else detokenize
-        return [detok(self.tgt_vocab.decode(r)) for r in rows]
+    @property
+    def target_text(self) -> TargetText:
+        """Decoded ids → English for this checkpoint (unknown-word replacement, detokenising, true-casing)."""
+        if self.vocab_state is None:
+            raise RuntimeError("no vocabulary: train with a TranslationDataModule or load a checkpoint")
+        cached = getattr(self, "_target_text", None)
+        if cached is None or cached.state is not self.vocab_state:
+            self._target_text = TargetText(self.vocab_state)
+        return self._target_text
+
+    def ids_to_text(self, rows: list[list[int]], aligns: list[list[int]] | None = None,
+                    sources: Sequence[str] | None = None) -> list[str]:
+        """Token-id rows (stopping at ``_eos_``) → English; with ``aligns`` and the raw ``sources``, unknown words
+        are copied from the source."""
+        tokens = ([self.target_text.source_tokens(s) for s in sources]
+                  if sources is not None and aligns is not None else None)
+        return self.target_text.texts(rows, aligns, tokens)
 
     @property
     def lowercase(self) -> bool:
-        return bool(self.vocab_state and self.vocab_state.settings.lowercase)
+        """Whether the English side was lower-cased and has no true-caser: only then are scores case-insensitive."""
+        state = self.vocab_state
+        return bool(state and state.settings.target_lowercase and not state.truecase)
+
+    def guards(self, src: torch.Tensor) -> Guards:
+        """This model's decode-time guards for a batch of source ids ``(batch, src_len)``."""
+        if not self.hparams.get("replace_unk", True):
+            return Guards(self.hparams.get("no_repeat_ngram", 0))
+        copy = src == UNK_IDX
+        return Guards(self.hparams.get("no_repeat_ngram", 0), copy.any(1), copy)
+
+    def decode_limits(self, src_lens: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
+        """Steps each sentence may take ``(batch,)`` (see the class docstring), at most ``max_len`` when given."""
+        floor = 0 if self.hparams.get("length_limit", "floor") == "source" else self.hparams.max_decode_len
+        limits = decode_limit(src_lens, floor)
+        return limits.clamp(max=max_len) if max_len else limits
+
+    @torch.no_grad()
+    def hypotheses(self, src: torch.Tensor, src_lens: torch.Tensor, sources: Sequence[str] | None = None,
+                   beam_size: int | None = None, n_best: int = 1, max_len: int | None = None,
+                   attention: bool = False) -> list[list[Hypothesis]]:
+        """The ``n_best`` translations of each sentence of ``src`` ``(batch, src_len)``, best first: greedy when
+        ``beam_size`` ≤ 1 and one is asked for, else beam search (of at least ``n_best``). ``sources`` (the raw
+        sentences) enable unknown-word replacement; ``attention`` returns each hypothesis's attention."""
+        beam = max(self.hparams.beam_size if beam_size is None else beam_size, n_best)
+        limits, guards = self.decode_limits(src_lens, max_len), self.guards(src)
+        if beam <= 1:
+            out = greedy_decode(self.model, src, src_lens, limits, guards=guards, with_scores=True)
+            rows, scores = out.tokens.unsqueeze(1), out.scores.unsqueeze(1)
+            align = None if out.align is None else out.align.unsqueeze(1)
+            att = None if out.attention is None or not attention else out.attention.unsqueeze(1)
+        else:
+            out = beam_search(self.model, src, src_lens, beam, limits, self.hparams.length_penalty, guards,
+                              "attention" if attention else "align")
+            rows, scores = out.nbest[:, :n_best], out.nbest_scores[:, :n_best]
+            align = None if out.nbest_align is None else out.nbest_align[:, :n_best]
+            att = None if out.nbest_attention is None else out.nbest_attention[:, :n_best]
+        return self._hypotheses(rows.tolist(), scores.tolist(), None if align is None else align.tolist(),
+                                None if att is None else att.float().cpu().numpy(), src_lens.tolist(), sources)
+
+    def _hypotheses(self, rows, scores, aligns, attention, src_lens, sources) -> list[list[Hypothesis]]:
+        text = self.target_text
+        out = []
+        for b, (row_n, score_n) in enumerate(zip(rows, scores)):
+            source = text.source_tokens(sources[b]) if sources is not None and aligns is not None else None
+            hyps = []
+            for k, (row, score) in enumerate(zip(row_n, score_n)):
+                if not np.isfinite(score):
+                    continue
+                tokens = text.tokens(row, aligns[b][k] if aligns is not None else None, source)
+                att = None
+                if attention is not None:
+                    att = attention[b, k, : len(tokens) + 1, : src_lens[b]]
+                hyps.append(Hypothesis(text.text(tokens), [strip_joiners(t) for t in tokens], float(score), att))
+            out.append(hyps)
+        return out
 
     def translate_batch(self, src: torch.Tensor, src_lens: torch.Tensor, beam_size: int | None = None,
-                        max_len: int | None = None) -> list[str]:
-        """Translate ``src`` ``(batch, src_len)``: greedy when ``beam_size`` ≤ 1, else beam search."""
-        beam = self.hparams.beam_size if beam_size is None else beam_size
-        max_len = max_len or decode_limit(src_lens, self.hparams.max_decode_len)
-        if beam <= 1:
-            rows = greedy_decode(self.model, src, src_lens, max_len).tokens
-        else:
-            rows = beam_search(self.model, src, src_lens, beam, max_len, self.hparams.length_penalty).tokens
-        return self.ids_to_text(_strip_eos(rows.tolist()))
+                        max_len: int | None = None, sources: Sequence[str] | None = None) -> list[str]:
+        """The best translation of each sentence of ``src`` ``(batch, src_len)`` (see :meth:`hypotheses`)."""
+        return [h[0].text if h else "" for h in self.hypotheses(src, src_lens, sources, beam_size, 1, max_len)]
 
     # ---- steps -------------------------------------------------------------------------------------------------
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
@@ -136,11 +217,12 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
     def _greedy_with_loss(self, batch: dict, stage: str) -> list[str]:
         """Greedy decodes of the batch (at least as many steps as the target, for the loss); logs the loss."""
         tgt_len = batch["tgt"].size(1)
-        out = greedy_decode(self.model, batch["src"], batch["src_lens"],
-                            decode_limit(batch["src_lens"], self.hparams.max_decode_len), min_steps=tgt_len)
+        out = greedy_decode(self.model, batch["src"], batch["src_lens"], self.decode_limits(batch["src_lens"]),
+                            min_steps=tgt_len, guards=self.guards(batch["src"]))
         loss = seq2seq_loss(out.logits, batch["tgt"])
         self.log(f"{stage}/loss", loss, prog_bar=stage == "val", batch_size=batch["src"].size(0), sync_dist=True)
-        return self.ids_to_text(_strip_eos(out.tokens.tolist()))
+        align = None if out.align is None else out.align.tolist()
+        return self.ids_to_text(out.tokens.tolist(), align, batch["src_text"])
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         hyps = self._greedy_with_loss(batch, "val")
@@ -153,7 +235,8 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
         greedy = self._greedy_with_loss(batch, "test")
         decoded = {"greedy": greedy}
         if self.hparams.beam_size > 1:
-            decoded[f"beam{self.hparams.beam_size}"] = self.translate_batch(batch["src"], batch["src_lens"])
+            decoded[f"beam{self.hparams.beam_size}"] = self.translate_batch(batch["src"], batch["src_lens"],
+                                                                            sources=batch["src_text"])
         for key, metric in self.test_metrics.items():
             metric.update(decoded[key.split("_", 1)[1]], batch["tgt_text"])
             self.log(f"test/{key}", metric)
@@ -161,8 +244,9 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
                 "decoded": decoded}
 
     def predict_step(self, batch: dict, batch_idx: int) -> dict:
-        """Translations for ``callbacks.PredictionWriter``: dataset indices, sources and translations."""
-        hyps = self.translate_batch(batch["src"], batch["src_lens"])
+        """Translations for ``callbacks.PredictionWriter``: dataset indices, sources and translations; a source
+        holding several sentences is translated sentence by sentence (:class:`~lightning_modules.translator.Translator`)."""
+        hyps = Translator(self, batch_size=len(batch["src_text"])).translate_texts(batch["src_text"])
         return {"index": batch["index"].tolist(), "source": batch["src_text"], "translation": hyps}
 
     # ---- optimisation ------------------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def test_a_checkpoint_in_the_old_format_still_translates(tmp_path):
     module = translate.load_translator(tmp_path / "old.ckpt")
     assert module.net_config.hidden_size == 8 and module.net_config.bidirectional
     assert module.vocab_state.settings.tgt_joiners is False  # decoded with the rules it was trained for
-    out = translate.Translator(module, beam=2).translate(["Où est la gare ?", ""])
+    out = translate.Translator(module, beam=2).translate_texts(["Où est la gare ?", ""])
     assert len(out) == 2 and out[1] == "" and isinstance(out[0], str)
 
 

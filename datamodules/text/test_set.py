@@ -48,7 +48,8 @@ class ExternalTestSet:
         pairs = self.source.pairs(cache_dir)
         if not pairs:
             raise UserInputError(f"test source {self.source.describe()}: no sentence pairs: check the files")
-        split = encode_external(pairs, TextSettings(**corpus["settings"]), corpus["src_itos"], corpus["tgt_itos"])
+        split = encode_external(pairs, TextSettings(**corpus["settings"]), corpus["src_itos"], corpus["tgt_itos"],
+                                corpus.get("subwords", (None, None)))
         seen = {group_key(t) for name in ("train", "valid") for t in corpus[name].tgt_text}
         overlap = sum(group_key(t) in seen for t in split.tgt_text)
         atomic_pickle(path, {"split": split, "overlap": overlap})
