@@ -179,6 +179,8 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
             rows, scores = out.nbest[:, :n_best], out.nbest_scores[:, :n_best]
             align = None if out.nbest_align is None else out.nbest_align[:, :n_best]
             att = None if out.nbest_attention is None else out.nbest_attention[:, :n_best]
+        if not self.hparams.get("replace_unk", True):
+            align = None
         return self._hypotheses(rows.tolist(), scores.tolist(), None if align is None else align.tolist(),
                                 None if att is None else att.float().cpu().numpy(), src_lens.tolist(), sources)
 
@@ -221,7 +223,7 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
                             min_steps=tgt_len, guards=self.guards(batch["src"]))
         loss = seq2seq_loss(out.logits, batch["tgt"])
         self.log(f"{stage}/loss", loss, prog_bar=stage == "val", batch_size=batch["src"].size(0), sync_dist=True)
-        align = None if out.align is None else out.align.tolist()
+        align = None if out.align is None or not self.hparams.get("replace_unk", True) else out.align.tolist()
         return self.ids_to_text(out.tokens.tolist(), align, batch["src_text"])
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:

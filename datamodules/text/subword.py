@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from functools import cached_property
 from typing import Iterable, Iterator, Literal, Sequence
 
+from core.errors import UserInputError
 from datamodules.text.vocab import SPECIALS
 
 log = logging.getLogger(__name__)
@@ -24,17 +26,23 @@ def train_subword_model(texts: Sequence[str], vocab_size: int, kind: SubwordKind
     import sentencepiece as spm
 
     specials = dict(zip(("bos", "pad", "eos", "unk"), range(4)))
-    model = io.BytesIO()
+    spm.set_random_generator_seed(seed)
     size = vocab_size
     while True:
+        model = io.BytesIO()
         try:
             spm.SentencePieceTrainer.train(
                 sentence_iterator=iter(texts), model_writer=model, vocab_size=size, model_type=kind,
                 character_coverage=1.0, byte_fallback=True, **{f"{k}_id": v for k, v in specials.items()},
-                **{f"{k}_piece": p for k, p in zip(specials, SPECIALS)}, random_seed=seed, num_threads=1,
+                **{f"{k}_piece": p for k, p in zip(specials, SPECIALS)}, num_threads=1,
                 minloglevel=2, input_sentence_size=2_000_000, shuffle_input_sentence=True)
             break
         except RuntimeError as error:  # "Vocabulary size too high (n). Please set it to a value <= m."
+            needed = re.search(r"smaller than required_chars\. (\d+) vs (\d+)", str(error))
+            if needed:
+                raise UserInputError(f"subword_vocab {needed.group(1)} is below the {needed.group(2)} pieces this "
+                                     "text's characters and the 256 byte pieces need: raise --data.subword_vocab") \
+                    from None
             limit = _suggested_size(str(error))
             if limit is None or limit >= size:
                 raise
@@ -45,8 +53,6 @@ def train_subword_model(texts: Sequence[str], vocab_size: int, kind: SubwordKind
 
 
 def _suggested_size(message: str) -> int | None:
-    import re
-
     match = re.search(r"<= (\d+)", message)
     return int(match.group(1)) if match else None
 
