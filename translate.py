@@ -131,7 +131,8 @@ def run(args: argparse.Namespace) -> None:
     module = load_translator(args.ckpt, args.device)
     data, source = _input_bytes(args.input)
     lines = read_lines(data, source, args.skip_bad_lines)
-    translator = Translator(module, args.beam, args.n_best, args.max_len, args.batch_size, split=not args.no_split)
+    translator = Translator(module, args.beam, args.n_best, args.max_len, args.batch_size, split=not args.no_split,
+                            scores=args.scores)
     good = translator.translate([line or "" for line in lines])
     results = [r if line is not None else None for r, line in zip(good, lines)]
     text = "".join(out + "\n" for r in results for out in format_line(r, args.n_best, args.scores))

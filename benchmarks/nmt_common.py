@@ -77,14 +77,18 @@ def export_split(config_args: list[str], out: Path) -> SplitFiles:
     return SplitFiles(out, counts["train"], counts["valid"], counts["test"])
 
 
-def ours_train_command(config_args: list[str], out: Path, minutes: float, extra: list[str]) -> list[str]:
-    """``train.py fit`` for ``minutes`` of this process's CPU time, logging and checkpointing into ``out``."""
+def ours_train_command(config_args: list[str], out: Path, minutes: float, extra: list[str],
+                       budget_args: dict | None = None) -> list[str]:
+    """``train.py fit`` for ``minutes`` of this process's CPU time, logging and checkpointing into ``out``;
+    ``budget_args`` are further ``TrainingBudget`` arguments (e.g. ``save_at``)."""
+    budget = [arg for key, value in (budget_args or {}).items()
+              for arg in (f"--trainer.callbacks.{key}", json.dumps(value) if not isinstance(value, str) else value)]
     return [PY, str(ROOT / "train.py"), "fit", *config_args, *extra,
             "--trainer.max_epochs", "1000", "--trainer.enable_progress_bar", "false",
             "--trainer.default_root_dir", str(out), "--checkpoint.dirpath", str(out / "ckpt"),
             "--trainer.logger", "pytorch_lightning.loggers.CSVLogger", "--trainer.logger.save_dir", str(out),
             "--trainer.callbacks+=callbacks.TrainingBudget", "--trainer.callbacks.minutes", str(minutes),
-            "--trainer.callbacks.summary_path", str(out / "budget.json")]
+            "--trainer.callbacks.summary_path", str(out / "budget.json"), *budget]
 
 
 def merge(base: dict, over: dict) -> dict:

@@ -65,10 +65,9 @@ def train_ours(config_args: list[str], folder: Path, seed: int, args) -> dict:
     summary = folder / "budget.json"
     if not summary.is_file():
         extra = ["--seed_everything", str(seed), "--model.init_args.label_smoothing", str(args.label_smoothing),
-                 "--trainer.limit_val_batches", "0", "--checkpoint.monitor", "null",
-                 "--trainer.callbacks.save_at", json.dumps(args.point_list),
-                 "--trainer.callbacks.save_dir", str(folder / "ckpt")]
-        cmd = ours_train_command(config_args, folder, args.minutes, extra)
+                 "--trainer.limit_val_batches", "0", "--checkpoint.monitor", "null"]
+        cmd = ours_train_command(config_args, folder, args.minutes, extra,
+                                 {"save_at": args.point_list, "save_dir": str(folder / "ckpt")})
         launched = time.time()
         wait_ok(start(cmd, folder / "train.log", args.threads), folder / "train.log", "our training")
         budget = json.loads(summary.read_text())

@@ -18,7 +18,7 @@ from lightning_modules.lr_schedule import OneCycleSchedule
 from lightning_modules.metrics import CorpusScore
 from lightning_modules.target_text import TargetText
 from lightning_modules.translator import Translator
-from models.decoding import beam_search, decode_limit, greedy_decode
+from models.decoding import beam_search, decode_limit, greedy_decode, greedy_search
 from models.decoding_guards import Guards
 from models.seq2seq import ForcingMode, Seq2Seq, Seq2SeqConfig
 from models.seq2seq_loss import seq2seq_loss
@@ -136,9 +136,7 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
                     sources: Sequence[str] | None = None) -> list[str]:
         """Token-id rows (stopping at ``_eos_``) → English; with ``aligns`` and the raw ``sources``, unknown words
         are copied from the source."""
-        tokens = ([self.target_text.source_tokens(s) for s in sources]
-                  if sources is not None and aligns is not None else None)
-        return self.target_text.texts(rows, aligns, tokens)
+        return self.target_text.texts(rows, aligns, sources if aligns is not None else None)
 
     @property
     def lowercase(self) -> bool:
@@ -162,33 +160,34 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
     @torch.no_grad()
     def hypotheses(self, src: torch.Tensor, src_lens: torch.Tensor, sources: Sequence[str] | None = None,
                    beam_size: int | None = None, n_best: int = 1, max_len: int | None = None,
-                   attention: bool = False) -> list[list[Hypothesis]]:
+                   attention: bool = False, scores: bool = True) -> list[list[Hypothesis]]:
         """The ``n_best`` translations of each sentence of ``src`` ``(batch, src_len)``, best first: greedy when
         ``beam_size`` ≤ 1 and one is asked for, else beam search (of at least ``n_best``). ``sources`` (the raw
-        sentences) enable unknown-word replacement; ``attention`` returns each hypothesis's attention."""
+        sentences) enable unknown-word replacement; ``attention`` returns each hypothesis's attention; greedy
+        decoding computes scores only when ``scores`` is set (beam search always has them; otherwise 0)."""
         beam = max(self.hparams.beam_size if beam_size is None else beam_size, n_best)
         limits, guards = self.decode_limits(src_lens, max_len), self.guards(src)
+        copying = sources is not None and guards.copy_mask is not None and bool(guards.copy_mask.any())
+        track = "attention" if attention else ("align" if copying else "none")
         if beam <= 1:
-            out = greedy_decode(self.model, src, src_lens, limits, guards=guards, with_scores=True)
-            rows, scores = out.tokens.unsqueeze(1), out.scores.unsqueeze(1)
+            out = greedy_search(self.model, src, src_lens, limits, guards, track, with_scores=scores)
+            rows = out.tokens.unsqueeze(1)
+            found = out.scores.unsqueeze(1) if scores else torch.zeros(rows.shape[:2])
             align = None if out.align is None else out.align.unsqueeze(1)
-            att = None if out.attention is None or not attention else out.attention.unsqueeze(1)
+            att = None if out.attention is None else out.attention.unsqueeze(1)
         else:
-            out = beam_search(self.model, src, src_lens, beam, limits, self.hparams.length_penalty, guards,
-                              "attention" if attention else "align")
-            rows, scores = out.nbest[:, :n_best], out.nbest_scores[:, :n_best]
+            out = beam_search(self.model, src, src_lens, beam, limits, self.hparams.length_penalty, guards, track)
+            rows, found = out.nbest[:, :n_best], out.nbest_scores[:, :n_best]
             align = None if out.nbest_align is None else out.nbest_align[:, :n_best]
             att = None if out.nbest_attention is None else out.nbest_attention[:, :n_best]
-        if not self.hparams.get("replace_unk", True):
-            align = None
-        return self._hypotheses(rows.tolist(), scores.tolist(), None if align is None else align.tolist(),
+        return self._hypotheses(rows.tolist(), found.tolist(), None if align is None or not copying else align.tolist(),
                                 None if att is None else att.float().cpu().numpy(), src_lens.tolist(), sources)
 
     def _hypotheses(self, rows, scores, aligns, attention, src_lens, sources) -> list[list[Hypothesis]]:
         text = self.target_text
         out = []
         for b, (row_n, score_n) in enumerate(zip(rows, scores)):
-            source = text.source_tokens(sources[b]) if sources is not None and aligns is not None else None
+            source = sources[b] if sources is not None and aligns is not None else None
             hyps = []
             for k, (row, score) in enumerate(zip(row_n, score_n)):
                 if not np.isfinite(score):
@@ -204,7 +203,8 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
     def translate_batch(self, src: torch.Tensor, src_lens: torch.Tensor, beam_size: int | None = None,
                         max_len: int | None = None, sources: Sequence[str] | None = None) -> list[str]:
         """The best translation of each sentence of ``src`` ``(batch, src_len)`` (see :meth:`hypotheses`)."""
-        return [h[0].text if h else "" for h in self.hypotheses(src, src_lens, sources, beam_size, 1, max_len)]
+        return [h[0].text if h else "" for h in self.hypotheses(src, src_lens, sources, beam_size, 1, max_len,
+                                                                 scores=False)]
 
     # ---- steps -------------------------------------------------------------------------------------------------
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:

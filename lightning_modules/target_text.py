@@ -33,9 +33,10 @@ class TargetText:
         return self._source(text)
 
     def tokens(self, ids: Sequence[int], align: Sequence[int] | None = None,
-               source: Sequence[str] | None = None) -> list[str]:
+               source: Sequence[str] | str | None = None) -> list[str]:
         """Target tokens up to ``_eos_``, specials dropped; each ``_unk_`` replaced by ``source[align[t]]`` when
-        both are given (and dropped when it points past the source, i.e. at its ``_eos_``)."""
+        both are given (and dropped when it points past the source, i.e. at its ``_eos_``). ``source`` is the
+        source's tokens as written, or its raw text (tokenised only if an ``_unk_`` needs it)."""
         out = []
         for t, i in enumerate(ids):
             i = int(i)
@@ -44,6 +45,8 @@ class TargetText:
             if i in (BOS_IDX, PAD_IDX):
                 continue
             if i == UNK_IDX and source is not None and align is not None:
+                if isinstance(source, str):
+                    source = self.source_tokens(source)
                 pos = int(align[t])
                 if pos < len(source):
                     out.append(source[pos])
@@ -62,7 +65,7 @@ class TargetText:
         return detokenize(tokens)
 
     def texts(self, rows: Sequence[Sequence[int]], aligns: Sequence[Sequence[int]] | None = None,
-              sources: Sequence[Sequence[str]] | None = None) -> list[str]:
+              sources: Sequence[Sequence[str] | str] | None = None) -> list[str]:
         """:meth:`text` of :meth:`tokens` for each row (``aligns`` and ``sources`` per row, or None)."""
         return [self.text(self.tokens(row, aligns[k] if aligns is not None else None,
                                       sources[k] if sources is not None else None)) for k, row in enumerate(rows)]

@@ -20,7 +20,8 @@ class TranslationModel(Protocol):
     vocab_state: object
     device: torch.device
 
-    def hypotheses(self, src, src_lens, sources=None, beam_size=None, n_best=1, max_len=None, attention=False): ...
+    def hypotheses(self, src, src_lens, sources=None, beam_size=None, n_best=1, max_len=None, attention=False,
+                   scores=True): ...
 
 
 @dataclass
@@ -53,9 +54,9 @@ class Translator:
     """Lines of French → :class:`LineTranslation`; ``beam`` None uses the model's, 1 is greedy."""
 
     def __init__(self, module: TranslationModel, beam: int | None = None, n_best: int = 1,
-                 max_len: int | None = None, batch_size: int = 64, split: bool = True) -> None:
+                 max_len: int | None = None, batch_size: int = 64, split: bool = True, scores: bool = True) -> None:
         self.module, self.beam, self.n_best, self.max_len = module, beam, n_best, max_len
-        self.batch_size, self.split = batch_size, split
+        self.batch_size, self.split, self.scores = batch_size, split, scores
         self.tokenizer = module.vocab_state.src_tokenizer()
         self.src_vocab = Vocab(module.vocab_state.src_itos)
 
@@ -88,7 +89,7 @@ class Translator:
             src[row, : len(ids)] = torch.tensor(ids)
         device = self.module.device
         hyps = self.module.hypotheses(src.to(device), lens.to(device), [item.source for item, _ in chunk],
-                                      self.beam, self.n_best, self.max_len, attention)
+                                      self.beam, self.n_best, self.max_len, attention, self.scores)
         for (item, _), found in zip(chunk, hyps):
             item.hypotheses = found
 

@@ -41,6 +41,11 @@ class Memory:
         rep = lambda t: None if t is None else t.repeat_interleave(times, dim=0)  # noqa: E731
         return Memory(rep(self.enc_out), rep(self.keys), rep(self.mask))
 
+    def select(self, rows: torch.Tensor) -> "Memory":
+        """Batch rows ``rows`` ``(n,)`` only (sentences still being decoded)."""
+        pick = lambda t: None if t is None else t[rows]  # noqa: E731
+        return Memory(pick(self.enc_out), pick(self.keys), pick(self.mask))
+
 
 @dataclass
 class DecoderState:

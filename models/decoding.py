@@ -23,7 +23,7 @@ class GreedyOutput:
     log-probability (specials excluded, up to and with its ``_eos_``)."""
 
     tokens: torch.Tensor
-    logits: torch.Tensor
+    logits: torch.Tensor | None
     attention: torch.Tensor | None
     align: torch.Tensor | None = None
     scores: torch.Tensor | None = None
@@ -105,6 +105,55 @@ def greedy_decode(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, max
     return GreedyOutput(torch.stack(tokens, 1), torch.stack(logits_all, 1),
                         torch.stack(attn_all, 1) if has_attn else None,
                         torch.stack(align_all, 1) if has_attn else None, score if with_scores else None)
+
+
+@torch.no_grad()
+def greedy_search(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, max_len: int | torch.Tensor,
+                  guards: Guards | None = None, track: str = "none", with_scores: bool = False) -> GreedyOutput:
+    """Greedy decoding for inference: the same tokens as :func:`greedy_decode`, but sentences that have ended
+    leave the batch (checked every step on the CPU, every few steps on an accelerator), so the remaining steps
+    compute only what is still being written, and no logits are kept. ``track`` as in :func:`beam_search`;
+    the returned ``logits`` is None."""
+    guards = guards or Guards()
+    memory, hidden = model.encode(src, src_lens)
+    state = model.decoder.init_state(hidden)
+    batch, device, every = src.size(0), src.device, _check_every(src.device)
+    limits = _limits(max_len, batch, device)
+    steps = int(limits.max())
+    attended = model.decoder.attention is not None and track in ("align", "attention")
+    tokens = torch.full((batch, steps), PAD_IDX, dtype=torch.long, device=device)
+    align = torch.zeros((batch, steps), dtype=torch.long, device=device) if attended else None
+    attention = src.new_zeros((batch, steps, src.size(1)), dtype=torch.float) if attended and track == "attention" \
+        else None
+    score = torch.zeros(batch, device=device)
+    rows = torch.arange(batch, device=device)  # the original row of each sentence still in the batch
+    prev = torch.full((batch,), BOS_IDX, dtype=torch.long, device=device)
+    finished = torch.zeros(batch, dtype=torch.bool, device=device)
+    used = 0
+    for t in range(steps):
+        logits, state, attn = model.decoder.step(prev, state, memory)
+        history = tokens[rows, :t] if guards.no_repeat_ngram and t else None
+        allowed = guard_logits(logits, guards, history)
+        prev = allowed.argmax(-1)
+        tokens[rows, t] = prev.masked_fill(finished, PAD_IDX)
+        if with_scores:
+            step_logp = torch.log_softmax(allowed.float(), -1).gather(1, prev.unsqueeze(1)).squeeze(1)
+            score[rows] += step_logp.masked_fill(finished, 0.0)
+        if attended:
+            align[rows, t] = alignment(attn, guards.copy_mask)
+            if attention is not None:
+                attention[rows, t] = attn.float()
+        finished = finished | (prev == EOS_IDX) | (limits[rows] <= t + 1)
+        used = t + 1
+        if (t + 1) % every == 0:
+            keep = (~finished).nonzero().squeeze(1)
+            if keep.numel() == 0:
+                break
+            if keep.numel() < rows.numel():
+                rows, prev, finished = rows[keep], prev[keep], finished[keep]
+                state, memory, guards = state.select(keep), memory.select(keep), guards.select(keep)
+    return GreedyOutput(tokens[:, :used], None, None if attention is None else attention[:, :used],
+                        None if align is None else align[:, :used], score if with_scores else None)
 
 
 def length_penalty(length: torch.Tensor | int, alpha: float) -> torch.Tensor | float:

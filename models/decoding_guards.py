@@ -26,6 +26,11 @@ class Guards:
     unk_allowed: torch.Tensor | None = None
     copy_mask: torch.Tensor | None = None
 
+    def select(self, rows: torch.Tensor) -> "Guards":
+        """The guards of batch rows ``rows`` ``(n,)`` (sentences leaving a batch)."""
+        pick = lambda t: None if t is None else t[rows]  # noqa: E731
+        return Guards(self.no_repeat_ngram, pick(self.unk_allowed), pick(self.copy_mask))
+
     def repeat_interleave(self, times: int) -> "Guards":
         """The guards of each sentence repeated ``times`` times in place (one row per beam hypothesis)."""
         rep = lambda t: None if t is None else t.repeat_interleave(times, dim=0)  # noqa: E731

@@ -107,3 +107,25 @@ def test_beam_tracks_attention_of_each_hypothesis() -> None:
     n_tokens = int((out.nbest[0, 0] != PAD_IDX).sum()) + 1  # the _eos_ step was attended too
     torch.testing.assert_close(best[: n_tokens - 1, : int(lens[0])].sum(-1), torch.ones(n_tokens - 1))
     assert (out.nbest_scores[:, :-1] >= out.nbest_scores[:, 1:]).all()
+
+
+@pytest.mark.parametrize("mode", ["none", "input", "output", "input_feeding"])
+@pytest.mark.parametrize("guarded", [False, True])
+def test_inference_greedy_that_drops_ended_sentences_equals_greedy_decoding(mode: str, guarded: bool) -> None:
+    """Sentences leave the batch as they end, and nothing changes: tokens, alignments and scores are those of
+    the plain greedy loop (whose sentences all run to the slowest one's end)."""
+    from models.decoding import greedy_search
+
+    model = _model_with(mode, seed=3)
+    src, lens, _ = _batch(seed=5)
+    copy = src == src[:, :1]  # some positions to copy from
+    guards = Guards(3, torch.tensor([True, False, True, False, True]), copy) if guarded else None
+    limits = torch.tensor([3, 9, 5, 12, 7])
+    plain = greedy_decode(model, src, lens, limits, guards=guards, with_scores=True)
+    fast = greedy_search(model, src, lens, limits, guards=guards, track="align", with_scores=True)
+    assert fast.tokens.tolist() == plain.tokens[:, : fast.tokens.size(1)].tolist()
+    assert (plain.tokens[:, fast.tokens.size(1):] == PAD_IDX).all()
+    torch.testing.assert_close(fast.scores, plain.scores)
+    if plain.align is not None:
+        ended = fast.tokens != PAD_IDX
+        assert fast.align[ended].tolist() == plain.align[:, : fast.tokens.size(1)][ended].tolist()
