@@ -10,6 +10,7 @@ from typing import Any, Sequence
 import pytorch_lightning as pl
 import sacrebleu
 
+from callbacks.scored_checkpoint import ScoredCheckpoint, scored_checkpoint
 from core.atomic import atomic_write_json, atomic_write_text
 from core.distributed import gather_lists, run_dir
 from datamodules.text.test_set import EvalSet
@@ -18,13 +19,17 @@ log = logging.getLogger(__name__)
 
 
 def corpus_scores(hyps: Sequence[str], refs: Sequence[str], lowercase: bool) -> dict:
-    """sacreBLEU corpus BLEU and chrF of detokenised hypotheses against raw references, with signatures."""
-    bleu = sacrebleu.metrics.BLEU(lowercase=lowercase)
-    chrf = sacrebleu.metrics.CHRF(lowercase=lowercase)
-    b = bleu.corpus_score(list(hyps), [list(refs)])
-    c = chrf.corpus_score(list(hyps), [list(refs)])
-    return {"bleu": round(b.score, 2), "chrf": round(c.score, 2), "bleu_detail": str(b),
-            "bleu_signature": str(bleu.get_signature()), "chrf_signature": str(chrf.get_signature())}
+    """sacreBLEU corpus BLEU and chrF of detokenised hypotheses against raw references, with signatures: cased
+    (sacreBLEU's default, the headline) unless the model only writes lower case, and lower-cased beside them
+    (``bleu_lc``, ``chrf_lc``)."""
+    out = {}
+    for suffix, lc in (("", lowercase), ("_lc", True)):
+        bleu, chrf = sacrebleu.metrics.BLEU(lowercase=lc), sacrebleu.metrics.CHRF(lowercase=lc)
+        b, c = bleu.corpus_score(list(hyps), [list(refs)]), chrf.corpus_score(list(hyps), [list(refs)])
+        out |= {f"bleu{suffix}": round(b.score, 2), f"chrf{suffix}": round(c.score, 2), f"bleu{suffix}_detail": str(b),
+                f"bleu{suffix}_signature": str(bleu.get_signature()),
+                f"chrf{suffix}_signature": str(chrf.get_signature())}
+    return out
 
 
 def _md_escape(text: str) -> str:
@@ -32,26 +37,32 @@ def _md_escape(text: str) -> str:
 
 
 def write_bleu_report(log_dir: str | Path, results: dict, samples: list[dict],
-                      scored: EvalSet | None = None) -> tuple[Path, Path]:
+                      scored: EvalSet | None = None, checkpoint: ScoredCheckpoint | None = None) -> tuple[Path, Path]:
     """Write ``bleu_report.json`` and ``bleu_report.md`` into ``log_dir``.
 
     ``results`` maps a decoding name ("greedy", "beam5") to :func:`corpus_scores` output plus ``n_sentences``;
     ``samples`` holds dicts with ``source``, ``reference`` and one hypothesis per decoding name; ``scored`` says
-    which sentences were scored.
+    which sentences were scored; ``checkpoint`` which weights.
     """
     log_dir = Path(log_dir)
     json_path, md_path = log_dir / "bleu_report.json", log_dir / "bleu_report.md"
-    atomic_write_json(json_path, {"scored": asdict(scored) if scored else None, "results": results,
-                                  "samples": samples})
+    atomic_write_json(json_path, {"scored": asdict(scored) if scored else None,
+                                  "checkpoint": {**asdict(checkpoint), "selected": checkpoint.selected}
+                                  if checkpoint else None, "results": results, "samples": samples})
     names = list(results)
     lines = ["# Translation report", ""]
     if scored is not None:
         lines += [f"Scored: **{scored.name}**, {scored.n_sentences} sentences ({scored.description}).", ""]
-    lines += ["| decoding | sentences | BLEU | chrF |", "| --- | ---: | ---: | ---: |"]
-    lines += [f"| {n} | {r['n_sentences']} | {r['bleu']:.2f} | {r['chrf']:.2f} |" for n, r in results.items()]
+    if checkpoint is not None:
+        lines += [checkpoint.sentence(), ""]
+    lines += ["| decoding | sentences | BLEU | chrF | BLEU lower-cased | chrF lower-cased |",
+              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {n} | {r['n_sentences']} | {r['bleu']:.2f} | {r['chrf']:.2f} | {r['bleu_lc']:.2f} | "
+              f"{r['chrf_lc']:.2f} |" for n, r in results.items()]
     lines += ["", "Signatures:", ""]
     for n, r in results.items():
-        lines += [f"- {n}: `{r['bleu_signature']}` / `{r['chrf_signature']}`"]
+        lines += [f"- {n}: `{r['bleu_signature']}` / `{r['chrf_signature']}`; lower-cased "
+                  f"`{r['bleu_lc_signature']}` / `{r['chrf_lc_signature']}`"]
     lines += ["", f"## {len(samples)} sample translations", "",
               "| source | reference | " + " | ".join(names) + " |", "| --- " * (2 + len(names)) + "|"]
     for s in samples:
@@ -98,5 +109,5 @@ class BleuReport(pl.Callback):
         samples = [{k: v for k, v in r.items() if k != "index"} for r in rows[::step][: self.n_samples]]
         dm = trainer.datamodule
         scored = dm.eval_set("test") if hasattr(dm, "eval_set") else None
-        paths = write_bleu_report(run_dir(trainer), results, samples, scored)
+        paths = write_bleu_report(run_dir(trainer), results, samples, scored, scored_checkpoint(trainer))
         log.info("BLEU report: %s", ", ".join(map(str, paths)))

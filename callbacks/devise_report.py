@@ -17,6 +17,7 @@ import pytorch_lightning as pl
 from core.atomic import atomic_write_json, atomic_write_text
 from core.distributed import gather_lists, run_dir
 from datamodules.images.class_state import ClassState
+from callbacks.scored_checkpoint import scored_checkpoint
 from lightning_modules.devise_eval import METHOD_NAMES, EvalRow, chance_hit_rates, comparison_table, method_hit_rates
 from retrieval.grid import image_grid, label_grid
 from retrieval.searcher import DeviseSearcher
@@ -33,14 +34,16 @@ class ReportHeader:
     selection: str
     monitor: str | None
     seen_eval_is_fit: bool
+    checkpoint: str = ""
+    """:meth:`ScoredCheckpoint.sentence`: which file was scored and whether the monitored metric selected it."""
 
     def lines(self) -> list[str]:
         fit = ("**Seen-class scores are a training-set fit**: this source evaluates its training images (one image "
                "per class), so `hit@k` says how well the head fits them, not how it generalises. The held-out "
                "(zero-shot) columns are real generalisation.") if self.seen_eval_is_fit else ""
-        return [f"Scored (test): {self.scored}.", "",
-                f"Checkpoint chosen by `{self.monitor or 'the last epoch'}` on the validation set: {self.selection}; "
-                "no test image or held-out test class was used for selection.", ""] + ([fit, ""] if fit else [])
+        return [f"Scored (test): {self.scored}.", "", self.checkpoint, "",
+                f"Validation (what selects checkpoints by `{self.monitor or 'nothing'}`): {self.selection}; no test "
+                "image or held-out test class is ever used for selection.", ""] + ([fit, ""] if fit else [])
 
 
 def _first_per_class(labels: Sequence[str], wanted: Sequence[str], limit: int) -> list[int]:
@@ -216,6 +219,7 @@ class DeviseReport(pl.Callback):
         builder = ReportBuilder(state, [str(p) for p, _ in items], [c for _, c in items],
                                 np.stack([r.vector for r in rows]), self.per_row)
         monitor = getattr(trainer.checkpoint_callback, "monitor", None)
-        header = ReportHeader(dm.describe("test"), dm.describe("val"), monitor, state.seen_eval_is_fit)
+        header = ReportHeader(dm.describe("test"), dm.describe("val"), monitor, state.seen_eval_is_fit,
+                              scored_checkpoint(trainer).sentence())
         paths = write_devise_report(run_dir(trainer), results, builder, table, header)
         logging.getLogger(__name__).info("DeViSE report: %s", ", ".join(map(str, paths)))

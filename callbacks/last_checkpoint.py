@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from typing import Optional
 
 import pytorch_lightning as pl
@@ -24,9 +25,13 @@ class LastCheckpoint(Checkpoint):
     ``callbacks.RngState``). Being a ``Checkpoint``, it runs after the other callbacks (and after the top-k
     ModelCheckpoint registered before it), so their saved state is up to date. Writes are atomic
     (``core.checkpoint_io``).
+
+    Beside it, ``best.ckpt`` is kept as a link to the checkpoint the run's ModelCheckpoint selected by its monitored
+    metric (``--ckpt_path best`` and ``translate.py``/``search.py --ckpt …/best.ckpt`` find it without its name).
     """
 
     FILENAME = "last.ckpt"
+    BEST = "best.ckpt"
 
     def __init__(self, every_n_train_steps: Optional[int] = 500) -> None:
         if every_n_train_steps is not None and every_n_train_steps < 1:
@@ -45,6 +50,25 @@ class LastCheckpoint(Checkpoint):
         self._saved_step, path = trainer.global_step, self.path(trainer)
         trainer.save_checkpoint(path, weights_only=False)  # every rank calls: saving is collective under DDP
         log.debug("step %d: wrote %s", trainer.global_step, path)
+        if trainer.is_global_zero:
+            self._link_best(trainer, os.path.dirname(path))
+
+    def _link_best(self, trainer: pl.Trainer, folder: str) -> None:
+        """Point ``best.ckpt`` at the ModelCheckpoint's selected file (a relative link, replaced atomically; a copy
+        where links are not possible)."""
+        best = getattr(trainer.checkpoint_callback, "best_model_path", "") or ""
+        if not best or not os.path.isfile(best) or os.path.dirname(os.path.abspath(best)) != os.path.abspath(folder):
+            return
+        link, tmp = os.path.join(folder, self.BEST), os.path.join(folder, f".{self.BEST}.tmp")
+        if os.path.islink(link) and os.readlink(link) == os.path.basename(best):
+            return
+        if os.path.lexists(tmp):
+            os.remove(tmp)
+        try:
+            os.symlink(os.path.basename(best), tmp)
+        except OSError:
+            shutil.copyfile(best, tmp)
+        os.replace(tmp, link)
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs, batch,
                            batch_idx: int) -> None:

@@ -86,9 +86,17 @@ class DeviseModule(OneCycleSchedule, pl.LightningModule):
             checkpoint[CKPT_KEY] = self.class_state.to_dict()
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
-        check_checkpoint_fits(self, checkpoint, getattr(self._trainer, "ckpt_path", None))
+        name = getattr(self._trainer, "ckpt_path", None) or "the checkpoint"
+        check_checkpoint_fits(self, checkpoint, name)
         if checkpoint.get(CKPT_KEY):
-            self.set_classes(ClassState.from_dict(checkpoint[CKPT_KEY]))
+            saved = ClassState.from_dict(checkpoint[CKPT_KEY])
+            if self.class_state is not None and tuple(saved.wnids) != tuple(self.class_state.wnids):
+                ours, theirs = self.class_state, saved
+                raise UserInputError(
+                    f"{name} was trained on other classes ({len(theirs.wnids)}, e.g. {', '.join(theirs.names[:3])}) "
+                    f"than this run's data has ({len(ours.wnids)}, e.g. {', '.join(ours.names[:3])}): pass a "
+                    "checkpoint trained with this config's data, or use the config it was trained with")
+            self.set_classes(saved)
 
     # ---- model -------------------------------------------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from core.checkpoint_io import check_checkpoint_fits
+from core.errors import UserInputError
 from datamodules.text.joiners import strip_joiners
 from datamodules.text.vocab import UNK_IDX, Vocab
 from datamodules.text.vocab_state import VocabState
@@ -109,9 +110,16 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
         checkpoint[CKPT_KEY] = self.vocab_state.to_dict() if self.vocab_state else None
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
-        check_checkpoint_fits(self, checkpoint, getattr(self._trainer, "ckpt_path", None))
+        name = getattr(self._trainer, "ckpt_path", None) or "the checkpoint"
+        check_checkpoint_fits(self, checkpoint, name)
         if checkpoint.get(CKPT_KEY):
-            self.vocab_state = VocabState.from_dict(checkpoint[CKPT_KEY])
+            saved = VocabState.from_dict(checkpoint[CKPT_KEY])
+            if self.vocab_state is not None and (saved.src_itos, saved.tgt_itos) != (self.vocab_state.src_itos,
+                                                                                     self.vocab_state.tgt_itos):
+                raise UserInputError(f"{name} was trained on another corpus or vocabulary than this run's data: pass "
+                                     "a checkpoint trained with this config's data, or use the config it was "
+                                     "trained with")
+            self.vocab_state = saved
 
     # ---- text helpers ------------------------------------------------------------------------------------------
     @property

@@ -21,7 +21,7 @@ def test_translation_demo_learns_far_above_an_untrained_model(tmp_path: Path, mo
             "--data.cache_dir", "cache", "--data.src_vectors", "null", "--data.tgt_vectors", "null",
             "--data.emb_dim", "32", "--data.batch_size", "32", "--model.net.hidden_size", "64",
             "--checkpoint.dirpath", "ckpt", "--trainer.default_root_dir", ".", *QUIET]
-    untrained = float(cli_main(["validate", *args]).trainer.callback_metrics["val/bleu"])
+    untrained = float(cli_main(["validate", *args, "--untrained", "true"]).trainer.callback_metrics["val/bleu"])
     trained = float(cli_main(["fit", *args, "--trainer.max_epochs", "7"]).trainer.callback_metrics["val/bleu"])
     print(f"translation demo, validation BLEU: untrained {untrained:.2f}, trained {trained:.2f}")
     assert untrained < 1.0

@@ -43,7 +43,7 @@ def test_training_on_real_wh_questions_lowers_the_loss(tmp_path: Path, monkeypat
             "--data.source.init_args.path", str(TATOEBA / "tatoeba_questions_wh.csv"),
             "--data.cache_dir", str(tmp_path / "cache"), "--data.batch_size", "32",
             "--checkpoint.dirpath", str(tmp_path / "ckpt")]
-    before = cli_main(["validate", *args, "--trainer.logger", "false"]).trainer.callback_metrics
+    before = cli_main(["validate", *args, "--trainer.logger", "false", "--untrained", "true"]).trainer.callback_metrics
     untrained, untrained_loss = float(before["val/bleu"]), float(before["val/loss"])
     cli = cli_main(["fit", *args, "--trainer.max_epochs", "6", "--trainer.log_every_n_steps", "5"])
     trained = float(cli.trainer.callback_metrics["val/bleu"])
