@@ -30,18 +30,20 @@ class DeviseSearcher:
         nouns, images, vectors: factories of the noun index, the collection index (ids: image paths) and the
             word vectors (needed by ``text``).
         image_labels: optional display label of each collection image path (e.g. its true class name).
+        held_out: class ids and collection image paths to mark as held out of training (zero-shot).
     """
 
     def __init__(self, classes: VectorIndex, embedder: ImageEmbedder | None = None,
                  nouns: Callable[[], VectorIndex | None] | None = None,
                  images: Callable[[], VectorIndex] | None = None,
                  vectors: Callable[[], WordVectors] | None = None,
-                 image_labels: dict[str, str] | None = None) -> None:
+                 image_labels: dict[str, str] | None = None, held_out: set[str] | None = None) -> None:
         self.classes, self.embedder = classes, embedder
         self._nouns, self._images, self._vectors = (functools.cache(f) if f else None
                                                     for f in (nouns, images, vectors))
         self.names = dict(zip(classes.ids, classes.meta.get("names", classes.ids)))
         self.image_labels = image_labels or {}
+        self.held_out = held_out or set()
 
     def _need(self, factory: Callable | None, what: str):
         if factory is None:
@@ -65,7 +67,7 @@ class DeviseSearcher:
         n_scores, n_ids = nouns.search(vectors, k) if nouns is not None else (None, None)
         out = []
         for row in range(len(ids)):
-            classes = [Hit(self.names[c], float(s)) for c, s in zip(ids[row], scores[row])]
+            classes = [Hit(self.names[c], float(s), None, c in self.held_out) for c, s in zip(ids[row], scores[row])]
             words = [] if n_ids is None else [Hit(w, float(s)) for w, s in zip(n_ids[row], n_scores[row])]
             out.append((classes, words))
         return out
@@ -81,7 +83,7 @@ class DeviseSearcher:
         index = self._need(self._images, "an image collection")
         scores, ids = index.search(vector, min(len(index), k + (exclude is not None)))
         skip = Path(exclude).resolve() if exclude is not None else None
-        hits = [Hit(self.image_labels.get(p, Path(p).stem), float(s), Path(p))
+        hits = [Hit(self.image_labels.get(p, Path(p).stem), float(s), Path(p), p in self.held_out)
                 for p, s in zip(ids[0], scores[0]) if skip is None or Path(p).resolve() != skip]
         return hits[:k]
 

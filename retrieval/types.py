@@ -12,6 +12,8 @@ class Hit:
     label: str
     score: float
     image: Path | None = None
+    held_out: bool = False
+    """A class held out of training (zero-shot), or an image of one."""
 
 
 @dataclass

@@ -113,6 +113,10 @@ class VectorIndex:
         param, recall = (nprobe if kind == "ivf" else ef_search), None
         if target_recall is not None:
             param, recall = approximate.tune(index, kind, array, target_recall)
+            if kind != "flat":
+                log.info("%s index over %d vectors: %s %d gives recall@10 %.3f against exact search on its own "
+                         "vectors (target %.3f)", kind, len(ids), "efSearch" if kind == "hnsw" else "nprobe", param,
+                         recall, target_recall)
         self._set(index, ids, kind, hnsw_m, param, _check_meta(meta), compute_fingerprint(vectors, ids, kind, hnsw_m),
                   storage, recall)
 

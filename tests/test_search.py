@@ -86,7 +86,8 @@ def test_text_among_heldout_images_only(run: Path, capsys):
     code, out, _ = _search(run, capsys, "text", "truck", "--heldout-only", "-k", "20")
     rows = out.splitlines()[2:]
     assert code == 0 and len(rows) == 8  # 4 held-out classes (2 choose the checkpoint, 2 tested) x 2 images
-    assert {row.split()[2] for row in rows} == {"truck", "moon", "bus", "lamp"}
+    assert {row.split()[3] for row in rows} == {"truck", "moon", "bus", "lamp"}
+    assert all(row.split()[2] == "*" for row in rows)  # every one is marked held out of training
 
 
 def test_text_with_unknown_words(run: Path, capsys, caplog):
@@ -161,3 +162,26 @@ def test_search_over_cached_training_features_equals_embedding_the_images(tmp_pa
     cached, files = runs["cached"], runs["files"]
     assert len(cached) == 6 and [r[-1] for r in cached] == [r[-1] for r in files]
     assert all(abs(float(a[1]) - float(b[1])) < 1e-3 for a, b in zip(cached, files))
+
+
+def test_json_output_and_the_grid_path(run: Path, capsys):
+    import json
+
+    code, out, err = _search(run, capsys, "label", "images/valid/truck/0000.png", "-k", "3", "--json", "--grid",
+                             "j.png")
+    assert code == 0 and "grid written to j.png" in err
+    record = json.loads(out.strip())
+    assert record["query"].endswith("truck/0000.png") and record["search"] == "label"
+    assert [r["rank"] for r in record["results"]] == [1, 2, 3] and len(record["nouns"]) == 3
+    assert all({"score", "label", "held_out", "image"} <= set(r) for r in record["results"])
+    assert all(r["held_out"] == (r["label"] in ("truck", "moon", "bus", "lamp")) for r in record["results"])
+    code, out, _ = _search(run, capsys, "text", "truck", "--heldout-only", "-k", "4", "--json")
+    record = json.loads(out.strip())
+    assert code == 0 and len(record["results"]) == 4 and all(r["held_out"] for r in record["results"])
+
+
+def test_grid_into_a_missing_folder_and_a_folder_as_query(run: Path, capsys):
+    code, _, err = _search(run, capsys, "text", "truck", "--grid", "nowhere/t.png")
+    assert code == 2 and "folder nowhere does not exist" in err and not (run / "nowhere").exists()
+    code, _, err = _search(run, capsys, "image", "images/valid/truck")
+    assert code == 2 and "is a folder" in err and "--images" in err
