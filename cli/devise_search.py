@@ -32,6 +32,15 @@ from retrieval.word_indexes import class_index, noun_index
 DEFAULT_NOUNS = "vocab:20000"
 
 
+def search_options(ckpt: str | None, method: str = "devise", **overrides) -> argparse.Namespace:
+    """The options ``build_searcher`` reads, with ``search.py``'s defaults (for callers without a command line)."""
+    defaults = dict(ckpt=ckpt, method=method, backbone="tf_efficientnet_lite0",
+                    backbone_weights="efficientnet-lite0-package", class_names=None, images=None, collection="eval",
+                    heldout_only=False, nouns=None, no_nouns=False, vectors=None, index="flat", float16=False,
+                    cache_dir=".cache/devise/search", batch_size=32, device="cpu")
+    return argparse.Namespace(**{**defaults, **overrides})
+
+
 def load_devise(ckpt: str | Path, device: str = "cpu") -> tuple[DeviseModule, torch.nn.Module]:
     """The DeViSE module of ``ckpt`` (eval mode) and its image backbone; clear errors for anything else."""
     path = checkpoint_file(ckpt, "devise", "make demo-devise")

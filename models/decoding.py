@@ -191,15 +191,16 @@ class _Hyps:
         return _Hyps(take(self.seqs), take(self.align), take(self.attn))
 
     def padded(self, steps: int, drop_last: bool = False) -> list[torch.Tensor | None]:
-        """Each tracked tensor, cut of its last step when ``drop_last`` (the ``_eos_``), padded to ``steps``."""
-        def pad(t, value):
+        """Each tracked tensor padded to ``steps``; with ``drop_last`` the tokens lose their last step (the
+        ``_eos_``), while alignment and attention keep it (the ``_eos_`` step attended too)."""
+        def pad(t, value, cut=False):
             if t is None:
                 return None
-            t = t[:, :, :-1] if drop_last else t
+            t = t[:, :, :-1] if cut else t
             widths = (0, 0) * (t.dim() - 3) + (0, steps - t.size(2))
             return torch.nn.functional.pad(t, widths, value=value)
 
-        return [pad(self.seqs, PAD_IDX), pad(self.align, 0), pad(self.attn, 0.0)]
+        return [pad(self.seqs, PAD_IDX, drop_last), pad(self.align, 0), pad(self.attn, 0.0)]
 
 
 @dataclass

@@ -100,12 +100,17 @@ def test_alignment_points_at_the_unknown_source_word() -> None:
 def test_beam_tracks_attention_of_each_hypothesis() -> None:
     """The n-best list comes with the attention of each kept hypothesis: rows sum to 1 over the real source."""
     model = _model_with("output", seed=3)
+    with torch.no_grad():
+        model.decoder.out.bias[EOS_IDX] += 4.0  # hypotheses end before the limit: their _eos_ step has attention
     src, lens, _ = _batch(seed=5)
     out = beam_search(model, src, lens, 3, 7, track="attention")
+    assert ((out.nbest[:, 0] != PAD_IDX).sum(1) < 6).any()
     assert out.nbest.shape[:2] == (5, 3) and out.nbest_attention.shape[:3] == (5, 3, 7)
-    best = out.nbest_attention[0, 0]
-    n_tokens = int((out.nbest[0, 0] != PAD_IDX).sum()) + 1  # the _eos_ step was attended too
-    torch.testing.assert_close(best[: n_tokens - 1, : int(lens[0])].sum(-1), torch.ones(n_tokens - 1))
+    for b in range(5):
+        best = out.nbest_attention[b, 0]
+        steps = min(int((out.nbest[b, 0] != PAD_IDX).sum()) + 1, 7)  # tokens and the _eos_ step, within the limit
+        torch.testing.assert_close(best[:steps, : int(lens[b])].sum(-1), torch.ones(steps))
+        assert (best[:steps, int(lens[b]):] == 0).all()
     assert (out.nbest_scores[:, :-1] >= out.nbest_scores[:, 1:]).all()
 
 
