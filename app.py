@@ -34,6 +34,7 @@ def build(args: argparse.Namespace):
         from translate import load_translator
 
         translate = TranslateHandler(load_translator(args.translate, device))
+        translate.warm_up()
     if args.devise:
         from cli.devise_search import build_searcher, search_options
 
@@ -45,6 +46,7 @@ def build(args: argparse.Namespace):
         except UserInputError as error:  # a backbone without an ImageNet classifier, or no word vectors
             log.warning("ConSE is not available with this checkpoint: %s", error)
         search = SearchHandler(searchers)
+        search.warm_up()
     info = {"translate_ckpt": args.translate, "devise_ckpt": args.devise}
     return create_app(translate, search, info)
 

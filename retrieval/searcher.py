@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -44,6 +45,15 @@ class DeviseSearcher:
         self.names = dict(zip(classes.ids, classes.meta.get("names", classes.ids)))
         self.image_labels = image_labels or {}
         self.held_out = held_out or set()
+
+    def warm_up(self) -> None:
+        """Build the noun and collection indexes and load the word vectors now rather than at the first search."""
+        for factory in (self._nouns, self._images, self._vectors):
+            if factory is not None:
+                try:
+                    factory()
+                except UserInputError as error:  # that search will say so when asked for
+                    logging.getLogger(__name__).warning("not ready: %s", error)
 
     def _need(self, factory: Callable | None, what: str):
         if factory is None:

@@ -57,6 +57,11 @@ class SearchHandler:
         self._paths: dict[str, int] = {}
         self._by_id: list[str] = []
 
+    def warm_up(self) -> None:
+        """Build (or load) every index now, so that no request waits for one."""
+        for searcher in self.searchers.values():
+            searcher.warm_up()
+
     def _searcher(self, method: str) -> tuple[DeviseSearcher, threading.Lock]:
         if method not in self.searchers:
             raise UserInputError(f"Unknown method {method!r}: choose one of {', '.join(self.searchers)}.")

@@ -19,6 +19,10 @@ class TranslateHandler:
         self.module = module
         self._lock = threading.Lock()
 
+    def warm_up(self) -> None:
+        """Load what the first request would otherwise wait for (the tokeniser's rules, the first batch's kernels)."""
+        self.translate("Bonjour.", beam=2, n_best=1)
+
     def translate(self, text: str, beam: int = 5, n_best: int = 3) -> dict:
         """``{"translation", "sentences": [...], "seconds", "beam"}``, or ``{"error": message}`` for input the model
         cannot take. Each sentence: its source, source tokens, and hypotheses (text, score, tokens, attention
