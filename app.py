@@ -33,7 +33,7 @@ def build(args: argparse.Namespace):
     if args.translate:
         from translate import load_translator
 
-        translate = TranslateHandler(load_translator(args.translate, device))
+        translate = TranslateHandler(load_translator(args.translate, device, "int8" if device == "cpu" else "fp32"))
         translate.warm_up()
     if args.devise:
         from cli.devise_search import build_searcher, search_options

@@ -26,14 +26,16 @@ from core.errors import UserInputError, exit_status
 from lightning_modules.loading import load_module
 from lightning_modules.seq2seq_module import CKPT_KEY, Seq2SeqModule
 from lightning_modules.translator import LineTranslation, Translator
+from models.quantize import int8_dynamic
 from models.seq2seq import Seq2SeqConfig
 
 log = logging.getLogger("translate")
 _ALLOWED_CONTROLS = {"\t", "\r", "\f", "\v"}
 
 
-def load_translator(ckpt: str | Path, device: str = "cpu") -> Seq2SeqModule:
-    """Load a :class:`Seq2SeqModule` checkpoint for inference, with one clear error for anything else."""
+def load_translator(ckpt: str | Path, device: str = "cpu", precision: str = "fp32") -> Seq2SeqModule:
+    """Load a :class:`Seq2SeqModule` checkpoint for inference, with one clear error for anything else;
+    ``precision="int8"`` (CPU only) quantises its linear and recurrent layers (:mod:`models.quantize`)."""
     path = checkpoint_file(ckpt, "translate", "make demo-translate")
     try:
         raw = torch.load(path, map_location="cpu", weights_only=True)
@@ -46,6 +48,10 @@ def load_translator(ckpt: str | Path, device: str = "cpu") -> Seq2SeqModule:
         raise UserInputError(f"{path} is not a translation checkpoint{other}: pass a checkpoint trained with "
                              "configs/translate/*.yaml")
     module = load_module(Seq2SeqModule, path, Seq2SeqConfig, check_device(device), dropped=("n_report_samples",))
+    if precision == "int8":
+        if device != "cpu":
+            raise UserInputError(f"--precision int8 is for the CPU: use --precision fp32 with --device {device}")
+        module.model = int8_dynamic(module.model)
     return module.eval()
 
 
@@ -106,7 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", help="where to write the English (default: stdout)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--device", default=default_device())
+    parser.add_argument("--precision", choices=("int8", "fp32"), default=None,
+                        help="int8: linear and recurrent layers quantised, about 2x faster on a CPU (the default "
+                             "there); fp32: the weights as trained (the default on a GPU)")
     args = parser.parse_args(argv)
+    args.precision = args.precision or ("int8" if args.device == "cpu" else "fp32")
     if args.n_best < 1 or (args.max_len is not None and args.max_len < 1) or (args.beam is not None and args.beam < 1):
         parser.error("--n-best, --max-len and --beam must be ≥ 1")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
@@ -128,7 +138,7 @@ def run(args: argparse.Namespace) -> None:
     """Translate ``--input`` (or stdin) into ``--output`` (or stdout), one line (or ``--n-best``) per line."""
     if args.output and Path(args.output).is_dir():
         raise UserInputError(f"--output {args.output} is a folder: pass a file name")
-    module = load_translator(args.ckpt, args.device)
+    module = load_translator(args.ckpt, args.device, args.precision)
     data, source = _input_bytes(args.input)
     lines = read_lines(data, source, args.skip_bad_lines)
     translator = Translator(module, args.beam, args.n_best, args.max_len, args.batch_size, split=not args.no_split,

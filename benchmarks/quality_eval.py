@@ -79,7 +79,7 @@ def scores(hyps: list[str], refs: list[str]) -> dict:
 
 def evaluate(ckpt: Path, split: Path, options: dict) -> dict:
     """Decode ``split``/test.fr with ``ckpt`` under ``options`` (beam, replace_unk, no_repeat_ngram, length_limit,
-    split) and score it."""
+    split, precision) and score it."""
     import torch
 
     from lightning_modules.translator import Translator
@@ -89,7 +89,7 @@ def evaluate(ckpt: Path, split: Path, options: dict) -> dict:
     src = (split / "test.fr").read_text(encoding="utf-8").splitlines()
     refs = (split / "test.en").read_text(encoding="utf-8").splitlines()
     t0 = time.process_time()
-    module = load_translator(ckpt, "cpu")
+    module = load_translator(ckpt, "cpu", options.get("precision", "fp32"))
     for key in ("replace_unk", "no_repeat_ngram", "length_limit"):
         if key in options:
             module.hparams[key] = options[key]

@@ -270,3 +270,21 @@ def test_one_cycle_factor_shape():
     assert all(a <= b for a, b in zip(values[:25], values[1:26]))
     assert all(a >= b for a, b in zip(values[25:], values[26:]))
     assert one_cycle_factor(500, 100) == values[-1]
+
+
+def test_int8_inference_stays_close_to_the_trained_weights():
+    """Dynamic int8 quantisation (translate.py's CPU default) changes the logits by little next to their spread,
+    and leaves the original model untouched."""
+    from models.quantize import int8_dynamic
+
+    model = _model_with("output", seed=3)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    src, lens, tgt = _batch(seed=5)
+    quantized = int8_dynamic(model)
+    with torch.no_grad():
+        exact, _ = model(src, lens, tgt, teacher_forcing=1.0)
+        approx, _ = quantized(src, lens, tgt, teacher_forcing=1.0)
+    assert not torch.equal(exact, approx)  # it did quantise
+    assert (exact - approx).abs().max() < 0.1 * exact.std()
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert type(quantized.decoder.out).__module__.startswith("torch.ao.nn.quantized")

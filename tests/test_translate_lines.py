@@ -100,3 +100,10 @@ def test_checkpoint_folder_and_missing_checkpoint(ckpt: Path, tmp_path: Path, ca
     monkeypatch.chdir(tmp_path)
     line = _one_error_line(capsys, lambda: translate.main(["--ckpt", "runs/nothing/last.ckpt"]))
     assert "not found" in line and "make demo-translate" in line
+
+
+def test_int8_and_fp32_both_translate(ckpt: Path, tmp_path: Path) -> None:
+    data = "Où est la gare ?\nPourquoi il est à la plage ?\n".encode()
+    fast = _translate(ckpt, tmp_path, data, "--precision", "int8")
+    exact = _translate(ckpt, tmp_path, data, "--precision", "fp32")
+    assert len(fast) == len(exact) == 2 and all(fast) and all(exact)
