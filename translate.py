@@ -23,20 +23,19 @@ import torch
 from cli.checkpoints import check_device, checkpoint_file, default_device
 from core.atomic import atomic_write_text
 from core.errors import UserInputError, exit_status
-from lightning_modules.loading import load_module
-from lightning_modules.seq2seq_module import CKPT_KEY, Seq2SeqModule
+from lightning_modules.inference import CKPT_KEY, TranslationModel, load_translation_model
 from lightning_modules.translator import LineTranslation, Translator
 from models.quantize import int8_dynamic
-from models.seq2seq import Seq2SeqConfig
 
 log = logging.getLogger("translate")
 _ALLOWED_CONTROLS = {"\t", "\r", "\f", "\v"}
 
 
-def load_translator(ckpt: str | Path, device: str = "cpu", precision: str = "fp32") -> Seq2SeqModule:
-    """Load a :class:`Seq2SeqModule` checkpoint for inference, with one clear error for anything else;
+def load_translator(ckpt: str | Path, device: str = "cpu", precision: str = "fp32") -> TranslationModel:
+    """Load a translation checkpoint for inference (without Lightning), with one clear error for anything else;
     ``precision="int8"`` (CPU only) quantises its linear and recurrent layers (:mod:`models.quantize`)."""
     path = checkpoint_file(ckpt, "translate", "make demo-translate")
+    device = check_device(device)
     try:
         raw = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - pickle/zip errors come in many types
@@ -47,12 +46,12 @@ def load_translator(ckpt: str | Path, device: str = "cpu", precision: str = "fp3
             else ""
         raise UserInputError(f"{path} is not a translation checkpoint{other}: pass a checkpoint trained with "
                              "configs/translate/*.yaml")
-    module = load_module(Seq2SeqModule, path, Seq2SeqConfig, check_device(device), dropped=("n_report_samples",))
+    model = load_translation_model(raw, device)
     if precision == "int8":
         if device != "cpu":
             raise UserInputError(f"--precision int8 is for the CPU: use --precision fp32 with --device {device}")
-        module.model = int8_dynamic(module.model)
-    return module.eval()
+        model.model = int8_dynamic(model.model)
+    return model
 
 
 def read_lines(data: bytes, source: str, skip_bad: bool) -> list[str | None]:

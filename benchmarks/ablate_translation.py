@@ -8,7 +8,8 @@ to the budget (1 → 0 over the first two thirds, as "over 2 of 3 epochs"). ``--
 start from elsewhere, e.g. the tuned ``tatoeba.yaml``, for cumulative rounds. Each variant trains through
 ``train.py`` with ``callbacks.TrainingBudget`` (CPU time of its process, validation not counted, the one-cycle
 schedule fitted to the budget), ``--jobs`` at a time with ``--threads`` threads each, then decodes the test split
-greedily and with beam 5 through ``translate.py``. Prints a markdown table; results go to ``--out``.
+greedily and with beam 5 through ``translate.py`` (BLEU and chrF lower-cased, as the lesson recipe's data). Prints a
+markdown table; results go to ``--out``.
 """
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def run_variant(name: str, overlay: dict, args, base_args: list[str], split: Spl
         dec = decode_ours(out / "ckpt" / "last.ckpt", split.path("test", "fr"), beam, args.threads, out)
         row[f"beam{beam}"] = score(dec.hyps, refs) | {"cpu_s": dec.cpu_seconds}
     (out / "result.json").write_text(json.dumps(row, indent=2))
-    print(f"done: {name}: greedy {row['beam1']['bleu']:.2f}, beam5 {row['beam5']['bleu']:.2f}", flush=True)
+    print(f"done: {name}: greedy {row['beam1']['bleu_lc']:.2f}, beam5 {row['beam5']['bleu_lc']:.2f}", flush=True)
     return row
 
 
@@ -95,10 +96,10 @@ def table(rows: list[dict], base_name: str) -> str:
              "| chrF beam 5 |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        delta = f"{r['beam5']['bleu'] - base['beam5']['bleu']:+.2f}" if base and r is not base else ""
+        delta = f"{r['beam5']['bleu_lc'] - base['beam5']['bleu_lc']:+.2f}" if base and r is not base else ""
         lines.append(f"| {r['variant']} | {r['steps']} | {r['epochs']:.2f} | {r['steps_per_second']:.2f} | "
-                     f"{r['tokens_per_second']:.0f} | {r['beam1']['bleu']:.2f} | {r['beam5']['bleu']:.2f} | {delta} | "
-                     f"{r['beam5']['chrf']:.2f} |")
+                     f"{r['tokens_per_second']:.0f} | {r['beam1']['bleu_lc']:.2f} | {r['beam5']['bleu_lc']:.2f} | {delta} | "
+                     f"{r['beam5']['chrf_lc']:.2f} |")
     return "\n".join(lines)
 
 
@@ -136,7 +137,7 @@ def main() -> None:
     text = table(rows, "base")
     (out / "ablation.md").write_text(text + "\n")
     print("\n" + text)
-    print(f"\nsignatures: {rows[0]['beam5']['bleu_sig']} / {rows[0]['beam5']['chrf_sig']}")
+    print(f"\nsignatures: {rows[0]['beam5']['bleu_lc_sig']} / {rows[0]['beam5']['chrf_lc_sig']}")
 
 
 def _split_names(spec: str) -> list[str]:

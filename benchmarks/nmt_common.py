@@ -166,12 +166,14 @@ def timed_run(cmd: list[str], threads: int, stdin_path: Path | None = None) -> t
     return proc.stdout.decode("utf-8"), cpu, wall
 
 
-def decode_ours(ckpt: Path, src: Path, beam: int, threads: int, out: Path, tag: str | None = None) -> Decoded:
-    """``translate.py`` over ``src`` into ``out/hyp_<tag>.en`` (tag: ``beam<N>`` by default); time includes loading
-    the checkpoint."""
+def decode_ours(ckpt: Path, src: Path, beam: int, threads: int, out: Path, tag: str | None = None,
+                precision: str = "fp32") -> Decoded:
+    """``translate.py`` over ``src`` into ``out/hyp_<tag>.en`` (tag: ``beam<N>`` by default), with the trained
+    weights (``fp32``) or translate.py's CPU default (``int8``); time includes loading the checkpoint."""
     hyp_path = out / f"hyp_{tag or f'beam{beam}'}.en"
     _, cpu, wall = timed_run([PY, str(ROOT / "translate.py"), "--ckpt", str(ckpt), "--beam", str(beam),
-                              "--input", str(src), "--output", str(hyp_path), "--device", "cpu"], threads)
+                              "--input", str(src), "--output", str(hyp_path), "--device", "cpu",
+                              "--precision", precision], threads)
     return Decoded(hyp_path.read_text(encoding="utf-8").splitlines(), cpu, wall)
 
 

@@ -9,7 +9,8 @@ the first two thirds of the budget), ``attention`` (+ Bahdanau attention), ``ful
 (``configs/translate/tatoeba.yaml``). Each trains through ``train.py`` with ``callbacks.TrainingBudget`` (CPU
 time of its process, validation excluded, one-cycle schedule fitted to the budget), ``--jobs`` at a time with
 ``--threads`` threads each, validating every ``--val-every`` steps. Prints: variant, epochs, CPU minutes, target
-tokens/s, validation loss, validation and test sacreBLEU (greedy), chrF; writes ``curves.png``.
+tokens/s, validation loss, validation and test sacreBLEU (greedy; test BLEU and chrF lower-cased, as the lesson's
+data), chrF; writes ``curves.png``.
 """
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def run(name: str, args, split: SplitFiles, data: list[str]) -> dict:
     dec = decode_ours(out / "ckpt" / "last.ckpt", split.path("test", "fr"), 1, args.threads, out)
     row = {"variant": name, **budget, "curve": curve, "test": score(dec.hyps, split.refs("test"))}
     (out / "result.json").write_text(json.dumps(row, indent=2))
-    print(f"done: {name}: test BLEU {row['test']['bleu']:.2f}", flush=True)
+    print(f"done: {name}: test BLEU {row['test']['bleu_lc']:.2f}", flush=True)
     return row
 
 
@@ -84,7 +85,7 @@ def table(rows: list[dict]) -> str:
         last = r["curve"][-1] if r["curve"] else {"val_loss": float("nan"), "val_bleu": float("nan")}
         lines.append(f"| {r['variant']} | {r['epochs']:.2f} | {r['train_seconds'] / 60:.1f} | "
                      f"{r['tokens_per_second']:.0f} | {last['val_loss']:.3f} | {last['val_bleu']:.2f} | "
-                     f"{r['test']['bleu']:.2f} | {r['test']['chrf']:.2f} |")
+                     f"{r['test']['bleu_lc']:.2f} | {r['test']['chrf_lc']:.2f} |")
     return "\n".join(lines)
 
 
@@ -128,7 +129,7 @@ def main() -> None:
     (out / "table.md").write_text(text + "\n")
     plot(rows, out / "curves.png")
     print(f"\n{args.minutes:g} CPU minutes of training per variant, {args.threads} thread(s)\n\n{text}\n\n"
-          f"plot: {out / 'curves.png'}\nsignature: {rows[0]['test']['bleu_sig']}")
+          f"plot: {out / 'curves.png'}\nsignature: {rows[0]['test']['bleu_lc_sig']}")
 
 
 if __name__ == "__main__":

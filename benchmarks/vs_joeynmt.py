@@ -16,8 +16,9 @@ What runs, in order (the script prints its expected duration first; never more t
    counted from the first training batch (checkpoint saving excluded), each saving checkpoints at the ``--points``
    minutes; no validation on either side. Label smoothing is off for both (``--label-smoothing 0.1``: on for both).
 5. Every checkpoint of both decodes the test split greedily (the learning curves), the final one also with beam 5
-   (GNMT length penalty, alpha 1, for both); sacreBLEU BLEU and chrF, cased (sacreBLEU's default, the headline) and
-   lower-cased, with their signatures. Decoding time is CPU time of the decoding process, loading included.
+   (GNMT length penalty, alpha 1, for both); ours also as ``translate.py`` decodes by default on a CPU (int8
+   weights). sacreBLEU BLEU and chrF, cased (sacreBLEU's default, the headline) and lower-cased, with their
+   signatures. Decoding time is CPU time of the decoding process, loading included, two decodes at a time.
 
 Output (``--out``): ``results.md`` (mean ± sd over seeds, per-seed rows, BLEU at equal total time, the seeding
 check), ``results.json`` and ``curves.png`` (test BLEU against CPU minutes, mean ± sd band). Each seed's finished
@@ -89,15 +90,17 @@ def train_joey(python: Path, split: SplitFiles, folder: Path, seed: int, setting
     return {**run, "points": points, "config": cfg}
 
 
-def decode_point(system: str, point: dict, beam: int, src: Path, refs: list[str], folder: Path, python: Path,
+def decode_point(system: str, point: dict, key: str, src: Path, refs: list[str], folder: Path, python: Path,
                  joey_cfg: dict | None, threads: int) -> dict:
-    """Decode one checkpoint of one system and score it (cased and lower-cased)."""
-    ckpt = Path(point["path"])
-    cache = folder / f"scores_{ckpt.stem}_beam{beam}.json"
+    """Decode one checkpoint of one system and score it (cased and lower-cased). ``key`` is ``beam<N>`` (the
+    trained weights) or, for ours, ``int8_beam<N>`` (translate.py's CPU default)."""
+    ckpt, beam = Path(point["path"]), int(key.rsplit("beam", 1)[1])
+    cache = folder / f"scores_{ckpt.stem}_{key}.json"
     if cache.is_file():
         return json.loads(cache.read_text())
     if system == OURS:
-        dec = decode_ours(ckpt, src, beam, threads, folder, tag=f"{ckpt.stem}_beam{beam}")
+        dec = decode_ours(ckpt, src, beam, threads, folder, tag=f"{ckpt.stem}_{key}",
+                          precision="int8" if key.startswith("int8") else "fp32")
         hyps, cpu = dec.hyps, dec.cpu_seconds
     else:
         hyps, cpu = joey_peer.decode(python, joey_cfg, ckpt, beam, src, folder, threads)
@@ -119,18 +122,19 @@ def run_seed(seed: int, split: SplitFiles, src: Path, refs: list[str], python: P
         ours_f = pool.submit(train_ours, config_args, out / OURS, seed, args)
         joey_f = pool.submit(train_joey, python, split, out / JOEY, seed, settings, args)
         runs = {OURS: ours_f.result(), JOEY: joey_f.result()}
-    jobs = [(system, i, beam) for i in range(len(runs[OURS]["points"])) for system in (OURS, JOEY)
-            for beam in ((1, 5) if i == len(runs[system]["points"]) - 1 else (1,))]
+    final = {OURS: ("beam1", "beam5", "int8_beam1", "int8_beam5"), JOEY: ("beam1", "beam5")}
+    jobs = [(system, i, key) for i in range(len(runs[OURS]["points"])) for system in (OURS, JOEY)
+            for key in (final[system] if i == len(runs[system]["points"]) - 1 else ("beam1",))]
 
-    def job(system: str, i: int, beam: int) -> tuple[str, int, int, dict]:
+    def job(system: str, i: int, key: str) -> tuple[str, int, str, dict]:
         run = runs[system]
-        return system, i, beam, decode_point(system, run["points"][i], beam, src, refs, out / system, python,
-                                             run.get("config"), args.threads)
+        return system, i, key, decode_point(system, run["points"][i], key, src, refs, out / system, python,
+                                            run.get("config"), args.threads)
 
-    print(f"seed {seed}: decoding {len(jobs)} checkpoints", flush=True)
+    print(f"seed {seed}: {len(jobs)} decodes", flush=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for system, i, beam, result in pool.map(lambda a: job(*a), jobs):
-            runs[system]["points"][i][f"beam{beam}"] = result
+        for system, i, key, result in pool.map(lambda a: job(*a), jobs):
+            runs[system]["points"][i][key] = result
     result = {"seed": seed, "systems": {k: {key: v[key] for key in v if key != "config"} for k, v in runs.items()}}
     done.write_text(json.dumps(result, indent=2))
     return result

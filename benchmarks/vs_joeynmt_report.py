@@ -37,16 +37,20 @@ def _final(system: dict) -> dict:
     return system["points"][-1]
 
 
+ROWS = (("ours", "ours (tatoeba.yaml)", ""), ("ours", "ours, int8 on CPU (translate.py's default)", "int8_"),
+        ("joeynmt", "JoeyNMT 2.3.0 GRU", ""))
+
+
 def summary_rows(seeds: list[dict], n_train: int, batch: int, n_test: int, prep: dict) -> list[str]:
     lines = ["| system | seeds | steps | epochs | steps/s | target tok/s | preparation min | total wall min | "
              "BLEU greedy | BLEU beam 5 | BLEU beam 5, lower-cased | chrF beam 5 | sent/s greedy | sent/s beam 5 |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for name in NAMES:
+    for name, label, prefix in ROWS:
         systems = [s["systems"][name] for s in seeds]
         col = lambda f: [f(s) for s in systems]  # noqa: E731
-        final = lambda key, beam: col(lambda s: _final(s)[f"beam{beam}"][key])  # noqa: E731
+        final = lambda key, beam: col(lambda s: _final(s)[f"{prefix}beam{beam}"][key])  # noqa: E731
         lines.append(" | ".join([
-            f"| {NAMES[name]}", str(len(systems)), mean_sd(col(lambda s: _final(s)["step"]), 0),
+            f"| {label}", str(len(systems)), mean_sd(col(lambda s: _final(s)["step"]), 0),
             mean_sd(col(lambda s: _final(s)["step"] * batch / n_train)),
             mean_sd(col(lambda s: _final(s)["step"] / _final(s)["train_seconds"])),
             mean_sd(col(lambda s: _final(s)["target_tokens"] / _final(s)["train_seconds"]), 0),
@@ -60,14 +64,29 @@ def summary_rows(seeds: list[dict], n_train: int, batch: int, n_test: int, prep:
     return lines
 
 
+def speed_rows(seeds: list[dict], n_test: int) -> list[str]:
+    """Sentences per CPU second (checkpoint loading included) and ours / JoeyNMT, per decoding, mean ± sd over
+    seeds of the per-seed ratio."""
+    lines = ["| decoding | JoeyNMT sent/s | ours fp32 sent/s | ratio | ours int8 sent/s | ratio |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for beam, label in ((1, "greedy"), (5, "beam 5")):
+        rate = lambda s, name, prefix: n_test / _final(s["systems"][name])[f"{prefix}beam{beam}"]["seconds"]  # noqa
+        joey = [rate(s, "joeynmt", "") for s in seeds]
+        fp32, int8 = [rate(s, "ours", "") for s in seeds], [rate(s, "ours", "int8_") for s in seeds]
+        lines.append(f"| {label} | {mean_sd(joey, 0)} | {mean_sd(fp32, 0)} | "
+                     f"{mean_sd([a / b for a, b in zip(fp32, joey)])}× | {mean_sd(int8, 0)} | "
+                     f"{mean_sd([a / b for a, b in zip(int8, joey)])}× |")
+    return lines
+
+
 def per_seed_rows(seeds: list[dict]) -> list[str]:
     lines = ["| seed | system | steps | BLEU greedy | BLEU beam 5 | lower-cased greedy / beam 5 | chrF beam 5 | "
              "decode s greedy / beam 5 |", "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for s in seeds:
-        for name in NAMES:
+        for name, label, prefix in ROWS:
             f = _final(s["systems"][name])
-            g, b = f["beam1"], f["beam5"]
-            lines.append(f"| {s['seed']} | {NAMES[name]} | {f['step']} | {g['bleu']:.2f} | {b['bleu']:.2f} | "
+            g, b = f[f"{prefix}beam1"], f[f"{prefix}beam5"]
+            lines.append(f"| {s['seed']} | {label} | {f['step']} | {g['bleu']:.2f} | {b['bleu']:.2f} | "
                          f"{g['bleu_lc']:.2f} / {b['bleu_lc']:.2f} | {b['chrf']:.2f} | "
                          f"{g['seconds']:.0f} / {b['seconds']:.0f} |")
     return lines
@@ -160,6 +179,7 @@ def write_report(out: Path, seeds: list[dict], check: list[dict], prep: dict, sp
     parts = [f"{args.minutes:g} CPU minutes of training per run, {args.threads} thread(s), 2 processes at a time; "
              f"{split.n_train} training pairs, {n_test} held-out test pairs; label smoothing {args.label_smoothing:g} "
              f"for both.", "", *summary_rows(seeds, split.n_train, batch, n_test, prep), "",
+             "Decoding speed, one thread, the whole test split:", "", *speed_rows(seeds, n_test), "",
              "Greedy test BLEU along training (same checkpoints' CPU minutes for both):", "", *curve_rows(seeds), "",
              "At equal total time (our data preparation counted):", "", *equal_total_rows(seeds, prep), "",
              "Per seed:", "", *per_seed_rows(seeds), "", "JoeyNMT seeding check (20 steps, first loss logged at "

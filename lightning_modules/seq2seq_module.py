@@ -2,47 +2,27 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
-import numpy as np
 import pytorch_lightning as pl
 import torch
 from torch import nn
 
 from core.checkpoint_io import check_checkpoint_fits
 from core.errors import UserInputError
-from datamodules.text.joiners import strip_joiners
-from datamodules.text.vocab import UNK_IDX, Vocab
 from datamodules.text.vocab_state import VocabState
+from lightning_modules.inference import CKPT_KEY, Hypothesis, LengthLimit, TranslationInference  # noqa: F401
 from lightning_modules.lr_schedule import OneCycleSchedule
 from lightning_modules.metrics import CorpusScore
-from lightning_modules.target_text import TargetText
 from lightning_modules.translator import Translator
-from models.decoding import beam_search, decode_limit, greedy_decode, greedy_search
-from models.decoding_guards import Guards
+from models.decoding import greedy_decode
 from models.seq2seq import ForcingMode, Seq2Seq, Seq2SeqConfig
 from models.seq2seq_loss import seq2seq_loss
 
 log = logging.getLogger(__name__)
-CKPT_KEY = "translation_vocab"
-LengthLimit = Literal["floor", "source"]
 
 
-@dataclass
-class Hypothesis:
-    """One translation of one sentence: ``text`` (detokenised English), ``tokens`` (the output words or pieces, as
-    shown), ``score`` (log-probability; divided by the length penalty for beam search) and, when asked for,
-    ``attention`` ``(len(tokens) + 1, src_len + 1)``: per output token and the final ``_eos_``, the weights over the
-    source tokens and the source's ``_eos_``."""
-
-    text: str
-    tokens: list[str]
-    score: float
-    attention: np.ndarray | None = None
-
-
-class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
+class Seq2SeqModule(TranslationInference, OneCycleSchedule, pl.LightningModule):
     """Trains and evaluates a :class:`~models.seq2seq.Seq2Seq` built from ``net`` (one typed group; its vocabulary
     and embedding sizes come from the DataModule through CLI links).
 
@@ -120,99 +100,6 @@ class Seq2SeqModule(OneCycleSchedule, pl.LightningModule):
                                      "a checkpoint trained with this config's data, or use the config it was "
                                      "trained with")
             self.vocab_state = saved
-
-    # ---- text helpers ------------------------------------------------------------------------------------------
-    @property
-    def tgt_vocab(self) -> Vocab:
-        if self.vocab_state is None:
-            raise RuntimeError("no vocabulary: train with a TranslationDataModule or load a checkpoint")
-        if getattr(self, "_tgt_vocab", None) is None:
-            self._tgt_vocab = self.vocab_state.tgt_vocab
-        return self._tgt_vocab
-
-    @property
-    def target_text(self) -> TargetText:
-        """Decoded ids → English for this checkpoint (unknown-word replacement, detokenising, true-casing)."""
-        if self.vocab_state is None:
-            raise RuntimeError("no vocabulary: train with a TranslationDataModule or load a checkpoint")
-        cached = getattr(self, "_target_text", None)
-        if cached is None or cached.state is not self.vocab_state:
-            self._target_text = TargetText(self.vocab_state)
-        return self._target_text
-
-    def ids_to_text(self, rows: list[list[int]], aligns: list[list[int]] | None = None,
-                    sources: Sequence[str] | None = None) -> list[str]:
-        """Token-id rows (stopping at ``_eos_``) → English; with ``aligns`` and the raw ``sources``, unknown words
-        are copied from the source."""
-        return self.target_text.texts(rows, aligns, sources if aligns is not None else None)
-
-    @property
-    def lowercase(self) -> bool:
-        """Whether the English side was lower-cased and has no true-caser: only then are scores case-insensitive."""
-        state = self.vocab_state
-        return bool(state and state.settings.target_lowercase and not state.truecase)
-
-    def guards(self, src: torch.Tensor) -> Guards:
-        """This model's decode-time guards for a batch of source ids ``(batch, src_len)``."""
-        if not self.hparams.get("replace_unk", True):
-            return Guards(self.hparams.get("no_repeat_ngram", 0))
-        copy = src == UNK_IDX
-        return Guards(self.hparams.get("no_repeat_ngram", 0), copy.any(1), copy)
-
-    def decode_limits(self, src_lens: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
-        """Steps each sentence may take ``(batch,)`` (see the class docstring), at most ``max_len`` when given."""
-        floor = 0 if self.hparams.get("length_limit", "floor") == "source" else self.hparams.max_decode_len
-        limits = decode_limit(src_lens, floor)
-        return limits.clamp(max=max_len) if max_len else limits
-
-    @torch.no_grad()
-    def hypotheses(self, src: torch.Tensor, src_lens: torch.Tensor, sources: Sequence[str] | None = None,
-                   beam_size: int | None = None, n_best: int = 1, max_len: int | None = None,
-                   attention: bool = False, scores: bool = True) -> list[list[Hypothesis]]:
-        """The ``n_best`` translations of each sentence of ``src`` ``(batch, src_len)``, best first: greedy when
-        ``beam_size`` ≤ 1 and one is asked for, else beam search (of at least ``n_best``). ``sources`` (the raw
-        sentences) enable unknown-word replacement; ``attention`` returns each hypothesis's attention; greedy
-        decoding computes scores only when ``scores`` is set (beam search always has them; otherwise 0)."""
-        beam = max(self.hparams.beam_size if beam_size is None else beam_size, n_best)
-        limits, guards = self.decode_limits(src_lens, max_len), self.guards(src)
-        copying = sources is not None and guards.copy_mask is not None and bool(guards.copy_mask.any())
-        track = "attention" if attention else ("align" if copying else "none")
-        if beam <= 1:
-            out = greedy_search(self.model, src, src_lens, limits, guards, track, with_scores=scores)
-            rows = out.tokens.unsqueeze(1)
-            found = out.scores.unsqueeze(1) if scores else torch.zeros(rows.shape[:2])
-            align = None if out.align is None else out.align.unsqueeze(1)
-            att = None if out.attention is None else out.attention.unsqueeze(1)
-        else:
-            out = beam_search(self.model, src, src_lens, beam, limits, self.hparams.length_penalty, guards, track)
-            rows, found = out.nbest[:, :n_best], out.nbest_scores[:, :n_best]
-            align = None if out.nbest_align is None else out.nbest_align[:, :n_best]
-            att = None if out.nbest_attention is None else out.nbest_attention[:, :n_best]
-        return self._hypotheses(rows.tolist(), found.tolist(), None if align is None or not copying else align.tolist(),
-                                None if att is None else att.float().cpu().numpy(), src_lens.tolist(), sources)
-
-    def _hypotheses(self, rows, scores, aligns, attention, src_lens, sources) -> list[list[Hypothesis]]:
-        text = self.target_text
-        out = []
-        for b, (row_n, score_n) in enumerate(zip(rows, scores)):
-            source = sources[b] if sources is not None and aligns is not None else None
-            hyps = []
-            for k, (row, score) in enumerate(zip(row_n, score_n)):
-                if not np.isfinite(score):
-                    continue
-                tokens = text.tokens(row, aligns[b][k] if aligns is not None else None, source)
-                att = None
-                if attention is not None:
-                    att = attention[b, k, : len(tokens) + 1, : src_lens[b]]
-                hyps.append(Hypothesis(text.text(tokens), [strip_joiners(t) for t in tokens], float(score), att))
-            out.append(hyps)
-        return out
-
-    def translate_batch(self, src: torch.Tensor, src_lens: torch.Tensor, beam_size: int | None = None,
-                        max_len: int | None = None, sources: Sequence[str] | None = None) -> list[str]:
-        """The best translation of each sentence of ``src`` ``(batch, src_len)`` (see :meth:`hypotheses`)."""
-        return [h[0].text if h else "" for h in self.hypotheses(src, src_lens, sources, beam_size, 1, max_len,
-                                                                 scores=False)]
 
     # ---- steps -------------------------------------------------------------------------------------------------
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:

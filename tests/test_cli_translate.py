@@ -98,7 +98,7 @@ def test_demo_end_to_end_reports_plots_and_translate_round_trip(tmp_path: Path, 
     import translate
     sources = [s["source"] for s in report["samples"]]
     (tmp_path / "in.txt").write_text("\n".join([sources[0], "", "   "] + sources[1:]) + "\n", encoding="utf-8")
-    assert translate.main(["--ckpt", str(tmp_path / "ckpt" / "last.ckpt"), "--beam", "1",
+    assert translate.main(["--ckpt", str(tmp_path / "ckpt" / "last.ckpt"), "--beam", "1", "--precision", "fp32",
                            "--input", str(tmp_path / "in.txt"), "--output", str(tmp_path / "out.txt")]) == 0
     out = (tmp_path / "out.txt").read_text(encoding="utf-8").split("\n")[:-1]
     assert out[1:3] == ["", ""] and len(out) == len(sources) + 2

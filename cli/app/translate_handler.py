@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from lightning_modules.seq2seq_module import Seq2SeqModule
+from lightning_modules.inference import TranslationInference
 from lightning_modules.translator import Translator
 
 MAX_CHARS = 20_000
@@ -15,7 +15,7 @@ class TranslateHandler:
     """French text → English with the n-best list, scores and attention of every hypothesis. One model, loaded
     once; requests from several browsers take turns on it (a lock), so none sees another's state."""
 
-    def __init__(self, module: Seq2SeqModule) -> None:
+    def __init__(self, module: TranslationInference) -> None:
         self.module = module
         self._lock = threading.Lock()
 
