@@ -34,7 +34,8 @@ def ensure_venv(folder: Path) -> Path:
 
 @dataclass(frozen=True)
 class JoeySettings:
-    """What the comparison fixes for JoeyNMT: casing as our data, batch size as ours, label smoothing for both."""
+    """What the comparison fixes for JoeyNMT: cased data (the headline score is cased), batch size as ours, label
+    smoothing as ours."""
 
     lowercase: bool
     batch_size: int
@@ -47,7 +48,8 @@ def config(split: SplitFiles, model_dir: Path, seed: int, s: JoeySettings, max_u
            logging_freq: int = 100) -> dict:
     """JoeyNMT's nearest equivalent of our model, initialised as JoeyNMT's own RNN examples are: word level with its
     Moses pretokeniser, 40k vocabularies, 2-layer GRUs of 256 (bidirectional encoder), embeddings 300, Bahdanau
-    attention with input feeding, Adam 1e-3 (constant), gradient norm clipped at 1; xavier weights, N(0, 0.1)
+    attention with input feeding, Adam 1e-3 (constant; its ``plateau`` scheduler fails under torch ≥ 2.14), gradient
+    norm clipped at 1, vocabularies of every word seen (its default); xavier weights, N(0, 0.1)
     embeddings, orthogonal recurrent weights, zero biases. No validation: the benchmark scores its checkpoints."""
     side = lambda lang: {"lang": lang, "level": "word", "lowercase": s.lowercase, "max_length": 200,  # noqa: E731
                          "voc_limit": 40000, "voc_min_freq": 1, "tokenizer_cfg": {"pretokenizer": "moses"}}
