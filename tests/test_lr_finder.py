@@ -5,9 +5,13 @@ import json
 import math
 from pathlib import Path
 
+import pytorch_lightning as pl
+import torch
+from pytorch_lightning.loggers import CSVLogger
 from test_cli_translate import _demo_args
+from torch.utils.data import DataLoader, TensorDataset
 
-from callbacks.lr_finder import valley
+from callbacks.lr_finder import LrFinder, valley
 from cli.lesson_cli import cli_main
 
 
@@ -35,3 +39,31 @@ def test_lr_finder_writes_plot_and_suggestion_and_stops(tmp_path: Path, monkeypa
     assert trained.trainer.global_step == 3
     second = max(tmp_path.rglob("lr_find.json"), key=lambda p: p.stat().st_mtime)
     assert trained.model.hparams.lr == json.loads(second.read_text())["suggestion"]
+
+
+class _ConstantLoss(pl.LightningModule):
+    """A loss of 5 whatever the weights: the recorded curve must be flat at 5."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+        self.lr = 1e-3
+
+    def training_step(self, batch, batch_idx):
+        return (self.w * 0.0).sum() + 5.0
+
+    def train_dataloader(self):
+        return DataLoader(TensorDataset(torch.zeros(64, 1)), batch_size=1)
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=self.lr)
+
+
+def test_recorded_loss_is_the_loss_from_the_first_step(tmp_path: Path) -> None:
+    """Lightning's smoothing is debiased one step too far; the finder's record and plot start at the true loss."""
+    trainer = pl.Trainer(default_root_dir=tmp_path, max_epochs=1, logger=CSVLogger(tmp_path), accelerator="cpu",
+                         callbacks=[LrFinder(num_training_steps=20, early_stop_threshold=None)],
+                         enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False)
+    trainer.fit(_ConstantLoss())
+    losses = json.loads(next(tmp_path.rglob("lr_find.json")).read_text())["loss"]
+    assert len(losses) == 20 and all(abs(loss - 5.0) < 1e-6 for loss in losses), losses[:5]

@@ -78,6 +78,7 @@ def checkout(tmp_path_factory) -> Path:
         cli_main(["fit", "-c", "configs/devise/demo.yaml", *tiny, *quiet])
     finally:
         os.chdir(cwd)
+    (work / "runs" / "devise_demo" / "search").mkdir(parents=True, exist_ok=True)  # as `make demo-devise` leaves it
     return work
 
 
