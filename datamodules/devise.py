@@ -136,7 +136,7 @@ class ImageWordVectorDataModule(ResumableTrainData, pl.LightningDataModule):
         # the word vectors of the ImageNet-1k classes, for the backbone-classifier baselines (ConSE)
         imagenet = imagenet_class_vectors(self.vectors, self._names_file()) if self.backbone_weights else None
         state = {"classes": classes, "aliases": aliases, "splits": splits, "features": None, "rows": None,
-                 "imagenet": imagenet}
+                 "imagenet": imagenet, "root": str(Path.cwd())}  # relative image paths are relative to it
         if self.precompute:
             state["features"], state["rows"], state["splits"] = self._extract(classes, splits)
         atomic_pickle(self.state_path, state)

@@ -14,7 +14,7 @@ from shared_data import SHARED  # noqa: E402  (tests/ is on sys.path through con
 
 TATOEBA = SHARED / "tatoeba_fra_eng"
 ROOT = Path(__file__).resolve().parents[1]
-BLEU_GAIN = 4.0  # measured 6.20 over an untrained 0.01 (see the test's docstring)
+BLEU_FLOOR = 6.4  # ~85 % of the measured 7.57 (untrained 0.01; see the test's docstring)
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data(TATOEBA)]
 
@@ -33,8 +33,8 @@ def test_shared_tatoeba_files_parse(tmp_path: Path):
 def test_training_on_real_wh_questions_lowers_the_loss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """6 epochs of the demo model, teacher forcing held at 1 as in the tuned recipe, on the 6,823 real Wh-question
     pairs (seed 0): the loss falls, and validation BLEU on English sentences never trained on (grouped split) rises
-    far above the untrained model's. Measured 6.20 against 0.01 (1.2, 2.4, 1.8, 3.8, 6.1, 6.2 by epoch); with the
-    lesson's teacher-forcing ramp, 2 epochs gave 1.7."""
+    far above the untrained model's. Measured 7.57 against 0.01 (cased sacreBLEU on the true-cased
+    output the demo config writes); with the lesson's teacher-forcing ramp, 2 epochs gave 1.7."""
     monkeypatch.chdir(tmp_path)
     overlay = tmp_path / "forcing.yaml"
     overlay.write_text("trainer: {callbacks: []}\nmodel: {init_args: {teacher_forcing: 1.0}}\n")
@@ -48,7 +48,7 @@ def test_training_on_real_wh_questions_lowers_the_loss(tmp_path: Path, monkeypat
     cli = cli_main(["fit", *args, "--trainer.max_epochs", "6", "--trainer.log_every_n_steps", "5"])
     trained = float(cli.trainer.callback_metrics["val/bleu"])
     print(f"real Wh-questions, validation BLEU: untrained {untrained:.2f}, after 6 epochs {trained:.2f}")
-    assert untrained < 1.0 and trained >= untrained + BLEU_GAIN, (untrained, trained)
+    assert untrained < 1.0 and trained >= BLEU_FLOOR, (untrained, trained)
     assert cli.trainer.global_step >= 300
     rows = list(csv.DictReader((Path(cli.trainer.loggers[1].log_dir) / "metrics.csv").open()))
     train = [float(r["train/loss"]) for r in rows if r.get("train/loss")]

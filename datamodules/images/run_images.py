@@ -39,6 +39,18 @@ def _load(path: str, mtime_ns: int) -> dict:
         return pickle.load(handle)
 
 
+def _root(state: dict, state_file: Path) -> Path:
+    """The folder the run's relative image paths start from, so that they resolve from any working directory: the
+    one recorded when the cache was written, or, for caches written before that, the nearest folder above the cache
+    that holds the first image."""
+    if state.get("root"):
+        return Path(state["root"])
+    first = next((Path(p) for split in ("val", "test", "train") for p, _ in getattr(state["splits"], split)), None)
+    if first is None or first.is_absolute():
+        return Path()
+    return next((folder for folder in state_file.resolve().parents if (folder / first).exists()), Path())
+
+
 def run_images(state_file: str | Path, role: str = "eval") -> RunImages:
     """The images of ``role`` (``eval`` = validation + test, ``val``, ``test`` or ``train``) of the run whose
     DataModule cache is ``state_file``."""
@@ -50,8 +62,9 @@ def run_images(state_file: str | Path, role: str = "eval") -> RunImages:
     items: list[tuple[str, str]] = []
     files: list[Path] = []
     rows: list[np.ndarray] = []
+    root = _root(state, path)
     for split in ROLES[role]:
-        items += [(str(p), c) for p, c in getattr(state["splits"], split)]
+        items += [(str(root / p), c) for p, c in getattr(state["splits"], split)]
         if state.get("features"):
             files.append(path.parent / Path(state["features"][split][0]).name)
             rows.append(np.asarray(state["rows"][split]))
