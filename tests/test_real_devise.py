@@ -43,7 +43,7 @@ def test_imagenet_sample_config_learns_and_searches(tmp_path: Path, monkeypatch:
     report = _fit_and_test(tmp_path, "glove")
     results, n_held = report["results"], report["results"]["n_heldout_images"]
     assert 450 < results["n_images"] < 520 and 80 < n_held < 120  # half the held-out classes are tested
-    assert results["hit@5"] > 0.5  # seen classes: a training-set fit with one image per class
+    assert results["hit@5"] >= 0.85  # seen classes: a training-set fit with one image per class (measured 1.0)
     assert "training-set fit" in (tmp_path / "glove" / "devise_report.md").read_text()
     control = _fit_and_test(tmp_path, "random", "--data", "test_real_devise.RandomTargetsDataModule")["results"]
     unseen, chance = results["zeroshot_unseen_hit@5"], report["methods"]["chance"]["zeroshot_unseen_hit@5"]
@@ -52,7 +52,8 @@ def test_imagenet_sample_config_learns_and_searches(tmp_path: Path, monkeypatch:
               f"{control['zeroshot_unseen_hit@5']:.3f}, "
               f"chance {chance:.3f}; ConSE {report['methods']['ConSE (top 10)']['zeroshot_unseen_hit@5']:.3f}; "
               f"seen hit@5 {results['hit@5']:.3f}")
-    assert unseen >= control["zeroshot_unseen_hit@5"] + 0.15 and unseen >= 3 * chance
+    # measured 0.343 (random targets 0.030, chance 0.052): the floor is ~85 % of it
+    assert unseen >= 0.29 and unseen >= control["zeroshot_unseen_hit@5"] + 0.15 and unseen >= 3 * chance
     image = sorted((SHARED / "imagenet_sample_images" / "images").glob("*.JPEG"))[0]
     code = search.main(["label", str(image), "--ckpt", str(tmp_path / "glove" / "ckpt" / "last.ckpt"),
                         "--cache-dir", str(tmp_path / "search"), "-k", "5"])
