@@ -63,6 +63,8 @@ def run_images(state_file: str | Path, role: str = "eval") -> RunImages:
     files: list[Path] = []
     rows: list[np.ndarray] = []
     root = _root(state, path)
+    if root.resolve() == Path.cwd().resolve():
+        root = Path()  # started where the run was trained: its paths as they were written
     for split in ROLES[role]:
         items += [(str(root / p), c) for p, c in getattr(state["splits"], split)]
         if state.get("features"):
