@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from tiny_data import vocab_words, write_vec
 
+pytestmark = pytest.mark.slow  # 2-process DDP runs of both tasks: about 75 s on 2 cores
+
 ROOT = Path(__file__).resolve().parents[1]
 DDP = ["-c", str(ROOT / "configs" / "trainer" / "ddp_cpu.yaml")]
 QUIET = ["--trainer.logger", "false", "--trainer.enable_progress_bar", "false"]

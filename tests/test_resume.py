@@ -88,6 +88,7 @@ def tests_importable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))
 
 
+@pytest.mark.slow  # trains, is killed and resumes in subprocesses: 30-60 s each on 2 cores
 def test_translation_killed_mid_epoch_resumes_exactly(tmp_path: Path, tests_importable):
     base = ["-c", str(ROOT / "configs" / "translate" / "demo.yaml"), "--data.cache_dir", "cache",
             "--data.source.init_args.n_pairs", "300", "--data.batch_size", "16", "--model.init_args.beam_size", "2",
@@ -103,6 +104,7 @@ DEVISE = ["-c", str(ROOT / "configs" / "devise" / "demo.yaml"), "--data.cache_di
           "--data.holdout", "[truck, moon]", "--data.holdout_val", "[moon]", "--data.batch_size", "16"]
 
 
+@pytest.mark.slow  # trains, is killed and resumes in subprocesses: 30-60 s each on 2 cores
 def test_devise_head_killed_mid_epoch_resumes_exactly(tmp_path: Path, tests_importable):
     """Also: run ``a`` builds the feature cache and run ``b`` finds it, and ``b`` loads with 2 worker processes
     (which draw a resumed epoch's first batches before Lightning restores its epoch counter)."""
@@ -111,6 +113,7 @@ def test_devise_head_killed_mid_epoch_resumes_exactly(tmp_path: Path, tests_impo
                      b_only=("--data.num_workers", "2"))
 
 
+@pytest.mark.slow  # trains, is killed and resumes in subprocesses: 30-60 s each on 2 cores
 def test_devise_finetune_killed_after_unfreezing_resumes_exactly(tmp_path: Path, tests_importable):
     """Images augmented on the fly, backbone unfrozen at epoch 1, kill lands anywhere in epochs 1-2: the resumed
     run has the backbone trainable in a second parameter group with the same schedule. The killed run loads
