@@ -13,6 +13,7 @@ import torch
 from datamodules.text.joiners import strip_joiners
 from datamodules.text.vocab import UNK_IDX, Vocab
 from datamodules.text.vocab_state import VocabState
+from lightning_modules.loading import group_hyperparameters
 from lightning_modules.target_text import TargetText
 from models.decoding import beam_search, decode_limit, greedy_search
 from models.decoding_guards import Guards
@@ -155,9 +156,9 @@ class TranslationModel(TranslationInference):
 def load_translation_model(raw: dict, device: str = "cpu") -> TranslationModel:
     """A :class:`TranslationModel` from a checkpoint dict read with ``torch.load(weights_only=True)`` (also one
     written before the network's hyperparameters were grouped under ``net``)."""
-    hparams = dict(raw.get("hyper_parameters") or {})
+    hparams = group_hyperparameters(dict(raw.get("hyper_parameters") or {}), Seq2SeqConfig)
     fields = {f.name for f in dataclasses.fields(Seq2SeqConfig)}
-    net = hparams.get("net", {k: v for k, v in hparams.items() if k in fields})
+    net = hparams["net"]
     net = net if isinstance(net, Seq2SeqConfig) else Seq2SeqConfig(**{k: v for k, v in net.items() if k in fields})
     weights = {k.removeprefix("model."): v for k, v in raw["state_dict"].items() if k.startswith("model.")}
     return TranslationModel(net, weights, VocabState.from_dict(raw[CKPT_KEY]), hparams, device)

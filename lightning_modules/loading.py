@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import io
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
-import pytorch_lightning as pl
 import torch
 
-T = TypeVar("T", bound=pl.LightningModule)
+if TYPE_CHECKING:  # Lightning is not imported at run time: inference code regroups hyperparameters without it
+    import pytorch_lightning as pl
+
+T = TypeVar("T", bound="pl.LightningModule")
 
 
 def group_hyperparameters(hparams: dict, config_cls: type, dropped: tuple[str, ...] = ()) -> dict:
