@@ -98,6 +98,7 @@ def greedy_decode(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, max
         logits_all.append(logits)
         attn_all.append(attn)
         align_all.append(alignment(attn, guards.copy_mask))
+        guards = guards.after_step(prev, align_all[-1])
         done = done | (prev == EOS_IDX) | (limits <= t + 1)
         if t + 1 >= min_steps and (t + 1) % every == 0 and bool(done.all()):
             break
@@ -139,8 +140,10 @@ def greedy_search(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, max
         if with_scores:
             step_logp = torch.log_softmax(allowed.float(), -1).gather(1, prev.unsqueeze(1)).squeeze(1)
             score[rows] += step_logp.masked_fill(finished, 0.0)
+        step_align = alignment(attn, guards.copy_mask) if attended or guards.copy_mask is not None else None
+        guards = guards.after_step(prev, step_align)
         if attended:
-            align[rows, t] = alignment(attn, guards.copy_mask)
+            align[rows, t] = step_align
             if attention is not None:
                 attention[rows, t] = attn.float()
         finished = finished | (prev == EOS_IDX) | (limits[rows] <= t + 1)
@@ -267,7 +270,8 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, beam_
         top_s, top_i = cand.topk(min(2 * beam, beam * vocab), dim=-1)  # (batch, 2·beam)
         rows = base + torch.div(top_i, vocab, rounding_mode="floor")  # flat origin hypothesis
         tok = top_i % vocab
-        cands = hyps.grown(rows, tok, alignment(attn, guards.copy_mask) if attended else None,
+        step_align = alignment(attn, guards.copy_mask) if attended or guards.copy_mask is not None else None
+        cands = hyps.grown(rows, tok, step_align if attended else None,
                            attn.float() if hyps.attn is not None else None)  # (batch, 2·beam, step + 1, ...)
         is_eos = tok == EOS_IDX
         # candidates are taken best first until `beam` live ones are found; an _eos_ ranked below those is not taken
@@ -283,8 +287,10 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, src_lens: torch.Tensor, beam_
         fin = fin.add(torch.where(at_limit, alive_s / lp, float("-inf")), live.padded(steps))
         done = torch.isfinite(fin.scores).all(dim=1) | (limits <= step + 1)
         scores = alive_s.masked_fill(done.unsqueeze(1), float("-inf"))
-        prev = tok.gather(1, pick).reshape(-1)
-        state = state.select(rows.gather(1, pick).reshape(-1))
+        prev, origin = tok.gather(1, pick).reshape(-1), rows.gather(1, pick).reshape(-1)
+        state = state.select(origin)
+        if guards.copy_mask is not None:  # each hypothesis takes its origin's unknown words, then uses one up
+            guards = guards.select(origin).after_step(prev, step_align[origin])
         if (step + 1) % every == 0 and bool(done.all()):
             break
     seqs, align, attention = fin.parts

@@ -19,7 +19,8 @@ class Guards:
     predicted (a source without an unknown word has nothing to copy); None allows it everywhere. ``copy_mask``:
     ``(batch, src_len)`` bool, True at unknown source words: each output step's alignment (where its attention
     peaks) is taken among them when the sentence has any, so that an ``_unk_`` can be replaced by the source word it
-    stands for.
+    stands for. Each unknown source word is copied at most once (:meth:`after_step`): a name is not written twice
+    while another one is lost.
     """
 
     no_repeat_ngram: int = 0
@@ -35,6 +36,18 @@ class Guards:
         """The guards of each sentence repeated ``times`` times in place (one row per beam hypothesis)."""
         rep = lambda t: None if t is None else t.repeat_interleave(times, dim=0)  # noqa: E731
         return Guards(self.no_repeat_ngram, rep(self.unk_allowed), rep(self.copy_mask))
+
+    def after_step(self, tokens: torch.Tensor, align: torch.Tensor | None) -> "Guards":
+        """The guards for the next step once each row has emitted ``tokens`` ``(rows,)`` with ``align`` ``(rows,)``
+        (:func:`alignment` of this step): an ``_unk_`` uses up the unknown source word it copies, and a row whose
+        last unknown word is used up may not emit ``_unk_`` again. Unchanged without a ``copy_mask``."""
+        if self.copy_mask is None or align is None:
+            return self
+        copied = torch.zeros_like(self.copy_mask).scatter_(1, align.unsqueeze(1), (tokens == UNK_IDX).unsqueeze(1))
+        mask = self.copy_mask & ~copied
+        exhausted = self.copy_mask.any(-1) & ~mask.any(-1)
+        allowed = ~exhausted if self.unk_allowed is None else self.unk_allowed & ~exhausted
+        return Guards(self.no_repeat_ngram, allowed, mask)
 
 
 def no_specials(logits: torch.Tensor) -> torch.Tensor:

@@ -185,6 +185,7 @@ def test_truncated_jpeg_and_non_image_are_skipped_and_counted(tmp_path: Path, ca
     assert "train: skipped 2 unreadable image files" in caplog.text and "cut.jpg" in caplog.text
 
 
+@pytest.mark.slow  # fine-tunes a backbone on raw images (about 16 s)
 def test_truncated_jpeg_met_while_fine_tuning_is_skipped_counted_and_never_crashes(tmp_path: Path, caplog):
     """Without precomputed features only a header check runs first; a JPEG cut short passes it, fails when
     decoded for a training batch, and the run goes on with the next image, counting and logging the failure."""

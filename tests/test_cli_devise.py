@@ -35,7 +35,9 @@ def _offline(cfg: Path) -> list[str]:
     return extra
 
 
-@pytest.mark.parametrize("cfg", CONFIGS, ids=[c.stem for c in CONFIGS])
+# the demo config in the fast suite; the ImageNet-sized ones (about 40 s together) in the slow set
+@pytest.mark.parametrize("cfg", [pytest.param(c, id=c.stem, marks=() if c.stem == "demo" else pytest.mark.slow)
+                                 for c in CONFIGS])
 def test_every_devise_config_runs_fast_dev_run(cfg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     cli = cli_main(["fit", "-c", str(cfg), "--trainer.fast_dev_run", "1", *_tiny(tmp_path), *_offline(cfg)])

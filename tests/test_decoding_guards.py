@@ -77,9 +77,20 @@ def test_unk_is_never_produced_where_not_allowed() -> None:
         assert has_unk[0] and has_unk[3] and not has_unk[[1, 2, 4]].any()
 
 
+def _decodes(model, src, lens, guards: Guards) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """Tokens and alignments ``(batch, steps)`` of each decoding loop, with 6 steps at most."""
+    from models.decoding import greedy_search
+
+    greedy = greedy_decode(model, src, lens, 6, guards=guards)
+    fast = greedy_search(model, src, lens, 6, guards=guards, track="align")
+    beam = beam_search(model, src, lens, 3, 6, guards=guards, track="align")
+    return {"greedy": (greedy.tokens, greedy.align), "inference greedy": (fast.tokens, fast.align),
+            "beam": (beam.tokens, beam.nbest_align[:, 0])}
+
+
 def test_alignment_points_at_the_unknown_source_word() -> None:
-    """With one unknown word in each source, every ``_unk_`` step is aligned to it, whatever else attention does;
-    a source without unknown words is aligned by attention alone."""
+    """With one unknown word in each source, the ``_unk_`` is aligned to it, whatever attention does; a source
+    without unknown words is aligned by attention alone."""
     model = _unk_loving_model()
     src, lens, _ = _batch(seed=5)
     copy = torch.zeros_like(src, dtype=torch.bool)
@@ -87,14 +98,26 @@ def test_alignment_points_at_the_unknown_source_word() -> None:
     for row, pos in enumerate(unknown_at):
         copy[row, pos] = True
     copy[3] = False  # no unknown word: plain attention argmax
-    guards = Guards(copy_mask=copy)
-    greedy = greedy_decode(model, src, lens, 6, guards=guards)
-    beam = beam_search(model, src, lens, 3, 6, guards=guards, track="align")
-    for align in (greedy.align, beam.nbest_align[:, 0]):
+    for name, (tokens, align) in _decodes(model, src, lens, Guards(copy_mask=copy)).items():
         for row in (0, 1, 2, 4):
-            assert align[row].tolist() == [unknown_at[row]] * align.size(1)
-    attention = greedy.attention[3].argmax(-1)
-    assert greedy.align[3].tolist() == attention.tolist()
+            assert tokens[row, 0] == UNK_IDX and align[row, 0] == unknown_at[row], name
+    greedy = greedy_decode(model, src, lens, 6, guards=Guards(copy_mask=copy))
+    assert greedy.align[3].tolist() == greedy.attention[3].argmax(-1).tolist()
+
+
+def test_each_unknown_source_word_is_copied_once() -> None:
+    """A model that would write ``_unk_`` at every step copies each unknown source word exactly once, each to its
+    own ``_unk_``, and then writes other words: a name is never written twice while another one is lost."""
+    model = _unk_loving_model()
+    src, lens, _ = _batch(seed=5)
+    copy = torch.zeros_like(src, dtype=torch.bool)
+    unknown_at = [(0, 2), (1, 3), (0, 4), (1, 2), (2, 3)]
+    for row, positions in enumerate(unknown_at):
+        copy[row, list(positions)] = True
+    for name, (tokens, align) in _decodes(model, src, lens, Guards(copy_mask=copy)).items():
+        for row, positions in enumerate(unknown_at):
+            is_unk = tokens[row] == UNK_IDX
+            assert sorted(align[row][is_unk].tolist()) == sorted(positions), (name, row, tokens[row], align[row])
 
 
 def test_beam_tracks_attention_of_each_hypothesis() -> None:

@@ -90,6 +90,7 @@ def test_readme_has_the_commands_this_test_runs() -> None:
         [c for c in commands if not c.startswith((".venv/bin/", "make ", "echo ", "source ", "cat ", "curl "))]
 
 
+@pytest.mark.slow  # about 75 s: a quarter of the fast suite
 def test_the_cheap_readme_commands_run_as_written(checkout: Path) -> None:
     ran = []
     for command in filter(cheap, readme_commands()):
