@@ -13,6 +13,7 @@ times in a row, or a 2- to 4-gram three times anywhere; references are measured 
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
@@ -90,9 +91,9 @@ def evaluate(ckpt: Path, split: Path, options: dict) -> dict:
     refs = (split / "test.en").read_text(encoding="utf-8").splitlines()
     t0 = time.process_time()
     module = load_translator(ckpt, "cpu", options.get("precision", "fp32"))
-    for key in ("replace_unk", "no_repeat_ngram", "length_limit"):
-        if key in options:
-            module.hparams[key] = options[key]
+    module.decoding = dataclasses.replace(module.decoding, **{k: options[k] for k in
+                                                            ("replace_unk", "no_repeat_ngram", "length_limit")
+                                                            if k in options})
     translator = Translator(module, options.get("beam", 5), split=options.get("split", True))
     lines = translator.translate(src)
     seconds = time.process_time() - t0

@@ -15,14 +15,33 @@ from datamodules.text.vocab import UNK_IDX, Vocab
 from datamodules.text.vocab_state import VocabState
 from lightning_modules.loading import group_hyperparameters
 from lightning_modules.target_text import TargetText
-from models.decoding import beam_search, decode_limit, greedy_search
+from models.beam_search import beam_search
+from models.decoding import decode_limit, greedy_search
 from models.decoding_guards import Guards
 from models.seq2seq import Seq2Seq, Seq2SeqConfig
 
 CKPT_KEY = "translation_vocab"
 LengthLimit = Literal["floor", "source"]
-DECODING_DEFAULTS = {"max_decode_len": 30, "beam_size": 5, "length_penalty": 1.0, "replace_unk": True,
-                     "no_repeat_ngram": 0, "length_limit": "floor"}
+
+
+@dataclass(frozen=True)
+class DecodingSettings:
+    """How a translator decodes unless told otherwise: the hyperparameters of the same names of ``Seq2SeqModule``
+    (whose signature takes its defaults from here) and of a checkpoint loaded by :func:`load_translation_model`.
+    ``max_decode_len`` is the floor of each sentence's step limit (``length_limit: floor``) or unused (``source``:
+    the limit follows the source's length alone)."""
+
+    max_decode_len: int = 30
+    beam_size: int = 5
+    length_penalty: float = 1.0
+    replace_unk: bool = True
+    no_repeat_ngram: int = 0
+    length_limit: LengthLimit = "floor"
+
+    @classmethod
+    def from_hparams(cls, hparams) -> "DecodingSettings":
+        """The settings found in a hyperparameter mapping, defaults for the others (older checkpoints)."""
+        return cls(**{f.name: hparams[f.name] for f in dataclasses.fields(cls) if f.name in hparams})
 
 
 @dataclass
@@ -40,7 +59,7 @@ class Hypothesis:
 
 class TranslationInference:
     """The inference methods of a translator. The class using it provides ``model`` (a :class:`Seq2Seq`),
-    ``vocab_state``, ``hparams`` (a mapping with the keys of ``DECODING_DEFAULTS``) and ``device``."""
+    ``vocab_state``, ``decoding`` (:class:`DecodingSettings`) and ``device``."""
 
     @property
     def tgt_vocab(self) -> Vocab:
@@ -74,14 +93,16 @@ class TranslationInference:
 
     def guards(self, src: torch.Tensor) -> Guards:
         """This model's decode-time guards for a batch of source ids ``(batch, src_len)``."""
-        if not self.hparams.get("replace_unk", True):
-            return Guards(self.hparams.get("no_repeat_ngram", 0))
+        settings = self.decoding
+        if not settings.replace_unk:
+            return Guards(settings.no_repeat_ngram)
         copy = src == UNK_IDX
-        return Guards(self.hparams.get("no_repeat_ngram", 0), copy.any(1), copy)
+        return Guards(settings.no_repeat_ngram, copy.any(1), copy)
 
     def decode_limits(self, src_lens: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
         """Steps each sentence may take ``(batch,)`` (see the class docstring), at most ``max_len`` when given."""
-        floor = 0 if self.hparams.get("length_limit", "floor") == "source" else self.hparams["max_decode_len"]
+        settings = self.decoding
+        floor = 0 if settings.length_limit == "source" else settings.max_decode_len
         limits = decode_limit(src_lens, floor)
         return limits.clamp(max=max_len) if max_len else limits
 
@@ -93,7 +114,8 @@ class TranslationInference:
         ``beam_size`` ≤ 1 and one is asked for, else beam search (of at least ``n_best``). ``sources`` (the raw
         sentences) enable unknown-word replacement; ``attention`` returns each hypothesis's attention; greedy
         decoding computes scores only when ``scores`` is set (beam search always has them; otherwise 0)."""
-        beam = max(self.hparams["beam_size"] if beam_size is None else beam_size, n_best)
+        settings = self.decoding
+        beam = max(settings.beam_size if beam_size is None else beam_size, n_best)
         limits, guards = self.decode_limits(src_lens, max_len), self.guards(src)
         copying = sources is not None and guards.copy_mask is not None and bool(guards.copy_mask.any())
         track = "attention" if attention else ("align" if copying else "none")
@@ -104,7 +126,8 @@ class TranslationInference:
             align = None if out.align is None else out.align.unsqueeze(1)
             att = None if out.attention is None else out.attention.unsqueeze(1)
         else:
-            out = beam_search(self.model, src, src_lens, beam, limits, self.hparams["length_penalty"], guards, track)
+            out = beam_search(self.model, src, src_lens, beam, limits, settings.length_penalty, guards,
+                              track)
             rows, found = out.nbest[:, :n_best], out.nbest_scores[:, :n_best]
             align = None if out.nbest_align is None else out.nbest_align[:, :n_best]
             att = None if out.nbest_attention is None else out.nbest_attention[:, :n_best]
@@ -139,10 +162,9 @@ class TranslationModel(TranslationInference):
     """A trained translator loaded for inference alone: the network in eval mode, its ``VocabState`` and decoding
     settings, read from a ``train.py`` checkpoint without Lightning (see :func:`load_translation_model`)."""
 
-    def __init__(self, net_config: Seq2SeqConfig, state_dict: dict, vocab_state: VocabState, hparams: dict,
-                 device: str = "cpu") -> None:
-        self.net_config, self.vocab_state = net_config, vocab_state
-        self.hparams = {**DECODING_DEFAULTS, **{k: v for k, v in hparams.items() if k in DECODING_DEFAULTS}}
+    def __init__(self, net_config: Seq2SeqConfig, state_dict: dict, vocab_state: VocabState,
+                 decoding: DecodingSettings = DecodingSettings(), device: str = "cpu") -> None:
+        self.net_config, self.vocab_state, self.decoding = net_config, vocab_state, decoding
         self.model = Seq2Seq.from_config(net_config)
         self.model.load_state_dict(state_dict)
         self.model.to(device).eval()
@@ -161,4 +183,5 @@ def load_translation_model(raw: dict, device: str = "cpu") -> TranslationModel:
     net = hparams["net"]
     net = net if isinstance(net, Seq2SeqConfig) else Seq2SeqConfig(**{k: v for k, v in net.items() if k in fields})
     weights = {k.removeprefix("model."): v for k, v in raw["state_dict"].items() if k.startswith("model.")}
-    return TranslationModel(net, weights, VocabState.from_dict(raw[CKPT_KEY]), hparams, device)
+    return TranslationModel(net, weights, VocabState.from_dict(raw[CKPT_KEY]), DecodingSettings.from_hparams(hparams),
+                            device)

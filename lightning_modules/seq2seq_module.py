@@ -11,7 +11,8 @@ from torch import nn
 from core.checkpoint_io import check_checkpoint_fits
 from core.errors import UserInputError
 from datamodules.text.vocab_state import VocabState
-from lightning_modules.inference import CKPT_KEY, Hypothesis, LengthLimit, TranslationInference  # noqa: F401
+from lightning_modules.inference import (CKPT_KEY, DecodingSettings, Hypothesis, LengthLimit,  # noqa: F401
+                                         TranslationInference)
 from lightning_modules.lr_schedule import OneCycleSchedule
 from lightning_modules.metrics import CorpusScore
 from lightning_modules.translator import Translator
@@ -42,9 +43,12 @@ class Seq2SeqModule(TranslationInference, OneCycleSchedule, pl.LightningModule):
     def __init__(self, net: Seq2SeqConfig = Seq2SeqConfig(), freeze_embeddings: Literal["none", "src", "all"] = "none",
                  teacher_forcing: float = 0.0, forcing_mode: ForcingMode = "batch", label_smoothing: float = 0.0,
                  lr: float = 3e-3, betas: tuple[float, float] = (0.8, 0.99), weight_decay: float = 0.0,
-                 one_cycle: bool = True, pct_start: float = 0.25, max_decode_len: int = 30, beam_size: int = 5,
-                 length_penalty: float = 1.0, replace_unk: bool = True, no_repeat_ngram: int = 0,
-                 length_limit: LengthLimit = "floor") -> None:
+                 one_cycle: bool = True, pct_start: float = 0.25,
+                 max_decode_len: int = DecodingSettings.max_decode_len, beam_size: int = DecodingSettings.beam_size,
+                 length_penalty: float = DecodingSettings.length_penalty,
+                 replace_unk: bool = DecodingSettings.replace_unk,
+                 no_repeat_ngram: int = DecodingSettings.no_repeat_ngram,
+                 length_limit: LengthLimit = DecodingSettings.length_limit) -> None:
         super().__init__()
         self.save_hyperparameters()
         # LightningCLI hands the group over as a dict (and keeps it so in the checkpoint's hyperparameters)
@@ -54,6 +58,11 @@ class Seq2SeqModule(TranslationInference, OneCycleSchedule, pl.LightningModule):
         self.vocab_state: VocabState | None = None
         self.val_metrics = nn.ModuleDict()
         self.test_metrics = nn.ModuleDict()
+
+    @property
+    def decoding(self) -> DecodingSettings:
+        """The decoding hyperparameters (read afresh: they may be changed after the module is built)."""
+        return DecodingSettings.from_hparams(self.hparams)
 
     # ---- set-up ------------------------------------------------------------------------------------------------
     def setup(self, stage: str) -> None:
@@ -118,7 +127,7 @@ class Seq2SeqModule(TranslationInference, OneCycleSchedule, pl.LightningModule):
                             min_steps=tgt_len, guards=self.guards(batch["src"]))
         loss = seq2seq_loss(out.logits, batch["tgt"])
         self.log(f"{stage}/loss", loss, prog_bar=stage == "val", batch_size=batch["src"].size(0), sync_dist=True)
-        align = None if out.align is None or not self.hparams.get("replace_unk", True) else out.align.tolist()
+        align = None if out.align is None or not self.decoding.replace_unk else out.align.tolist()
         return self.ids_to_text(out.tokens.tolist(), align, batch["src_text"])
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from datamodules.text.vocab import EOS_IDX, PAD_IDX, UNK_IDX
-from models.decoding import beam_search, greedy_decode
+from models.beam_search import beam_search
+from models.decoding import greedy_decode
 from models.decoding_guards import Guards, banned_ngrams
 from test_models import _batch, _model_with
 

@@ -9,7 +9,8 @@ import torch
 
 from datamodules.text.vocab import BOS_IDX, EOS_IDX, PAD_IDX
 from models.attention import AdditiveAttention
-from models.decoding import beam_search, greedy_decode
+from models.beam_search import beam_search
+from models.decoding import greedy_decode
 from models.seq2seq import Seq2Seq
 from models.seq2seq_loss import seq2seq_loss
 
@@ -142,7 +143,7 @@ def test_exhaustive_beam_equals_brute_force(alpha):
     plus the specials, at most 4 steps), with the same length-normalised score."""
     import itertools
 
-    from models.decoding import length_penalty
+    from models.beam_search import length_penalty
 
     max_len, words = 4, [UNK_IDX, 4, 5, 6]
     for seed in range(4):
