@@ -15,7 +15,7 @@ from core.distributed import run_dir  # noqa: E402
 from datamodules.text.dataset import PairDataset, collate_pairs  # noqa: E402
 from datamodules.text.joiners import strip_joiners  # noqa: E402
 from datamodules.text.vocab import EOS_IDX  # noqa: E402
-from models.decoding import decode_limit, greedy_decode  # noqa: E402
+from models.decoding import greedy_decode  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class AttentionPlotter(pl.Callback):
         if batch is None:
             return
         src, lens = batch["src"].to(pl_module.device), batch["src_lens"].to(pl_module.device)
-        out = greedy_decode(pl_module.model, src, lens, decode_limit(lens, pl_module.hparams.max_decode_len))
+        out = greedy_decode(pl_module.model, src, lens, pl_module.decode_limits(lens))
         self._plot_all(trainer, pl_module, batch, out)
 
     def _plot_all(self, trainer, pl_module, batch, out) -> None:

@@ -126,8 +126,7 @@ class TranslationInference:
             align = None if out.align is None else out.align.unsqueeze(1)
             att = None if out.attention is None else out.attention.unsqueeze(1)
         else:
-            out = beam_search(self.model, src, src_lens, beam, limits, settings.length_penalty, guards,
-                              track)
+            out = beam_search(self.model, src, src_lens, beam, limits, settings.length_penalty, guards, track)
             rows, found = out.nbest[:, :n_best], out.nbest_scores[:, :n_best]
             align = None if out.nbest_align is None else out.nbest_align[:, :n_best]
             att = None if out.nbest_attention is None else out.nbest_attention[:, :n_best]

@@ -77,7 +77,7 @@ class Seq2SeqModule(TranslationInference, OneCycleSchedule, pl.LightningModule):
         """BLEU and chrF of greedy decoding (validation, test) and of beam search (test), case as the data."""
         lc = self.lowercase
         self.val_metrics = nn.ModuleDict({kind: CorpusScore(kind, lc) for kind in ("bleu", "chrf")})
-        decodings = ["greedy"] + ([f"beam{self.hparams.beam_size}"] if self.hparams.beam_size > 1 else [])
+        decodings = ["greedy"] + ([f"beam{self.decoding.beam_size}"] if self.decoding.beam_size > 1 else [])
         self.test_metrics = nn.ModuleDict({f"{kind}_{d}": CorpusScore(kind, lc) for d in decodings
                                            for kind in ("bleu", "chrf")})
 
@@ -140,8 +140,8 @@ class Seq2SeqModule(TranslationInference, OneCycleSchedule, pl.LightningModule):
         """Logs test BLEU/chrF per decoding; returns the batch's sentences for ``callbacks.BleuReport``."""
         greedy = self._greedy_with_loss(batch, "test")
         decoded = {"greedy": greedy}
-        if self.hparams.beam_size > 1:
-            decoded[f"beam{self.hparams.beam_size}"] = self.translate_batch(batch["src"], batch["src_lens"],
+        if self.decoding.beam_size > 1:
+            decoded[f"beam{self.decoding.beam_size}"] = self.translate_batch(batch["src"], batch["src_lens"],
                                                                             sources=batch["src_text"])
         for key, metric in self.test_metrics.items():
             metric.update(decoded[key.split("_", 1)[1]], batch["tgt_text"])
