@@ -80,7 +80,7 @@ def scores(hyps: list[str], refs: list[str]) -> dict:
 
 def evaluate(ckpt: Path, split: Path, options: dict) -> dict:
     """Decode ``split``/test.fr with ``ckpt`` under ``options`` (beam, replace_unk, no_repeat_ngram, length_limit,
-    split, precision) and score it."""
+    copy_order, copy_runs, split, precision) and score it."""
     import torch
 
     from lightning_modules.translator import Translator
@@ -92,7 +92,7 @@ def evaluate(ckpt: Path, split: Path, options: dict) -> dict:
     t0 = time.process_time()
     module = load_translator(ckpt, "cpu", options.get("precision", "fp32"))
     module.decoding = dataclasses.replace(module.decoding, **{k: options[k] for k in
-                                                            ("replace_unk", "no_repeat_ngram", "length_limit")
+                                                            ("replace_unk", "no_repeat_ngram", "length_limit", "copy_order", "copy_runs")
                                                             if k in options})
     translator = Translator(module, options.get("beam", 5), split=options.get("split", True))
     lines = translator.translate(src)

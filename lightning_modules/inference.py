@@ -14,7 +14,7 @@ from datamodules.text.joiners import strip_joiners
 from datamodules.text.vocab import UNK_IDX, Vocab
 from datamodules.text.vocab_state import VocabState
 from lightning_modules.loading import group_hyperparameters
-from lightning_modules.target_text import TargetText
+from lightning_modules.target_text import CopyOrder, TargetText
 from models.beam_search import beam_search
 from models.decoding import decode_limit, greedy_search
 from models.decoding_guards import Guards
@@ -29,7 +29,8 @@ class DecodingSettings:
     """How a translator decodes unless told otherwise: the hyperparameters of the same names of ``Seq2SeqModule``
     (whose signature takes its defaults from here) and of a checkpoint loaded by :func:`load_translation_model`.
     ``max_decode_len`` is the floor of each sentence's step limit (``length_limit: floor``) or unused (``source``:
-    the limit follows the source's length alone)."""
+    the limit follows the source's length alone). ``copy_order``: the order copied unknown words take;
+    ``copy_runs``: whether adjacent unknown words are copied together (see :mod:`lightning_modules.unknown_copy`)."""
 
     max_decode_len: int = 30
     beam_size: int = 5
@@ -37,6 +38,8 @@ class DecodingSettings:
     replace_unk: bool = True
     no_repeat_ngram: int = 0
     length_limit: LengthLimit = "floor"
+    copy_order: CopyOrder = "source"
+    copy_runs: bool = True
 
     @classmethod
     def from_hparams(cls, hparams) -> "DecodingSettings":
@@ -80,10 +83,11 @@ class TranslationInference:
         return self._target_text
 
     def ids_to_text(self, rows: list[list[int]], aligns: list[list[int]] | None = None,
-                    sources: Sequence[str] | None = None) -> list[str]:
+                    sources: Sequence[str] | None = None, unknown: list[list[bool]] | None = None) -> list[str]:
         """Token-id rows (stopping at ``_eos_``) → English; with ``aligns`` and the raw ``sources``, unknown words
-        are copied from the source."""
-        return self.target_text.texts(rows, aligns, sources if aligns is not None else None)
+        are copied from the source (runs of them whole, given ``unknown`` per source token)."""
+        return self.target_text.texts(rows, aligns, sources if aligns is not None else None, self.decoding.copy_order,
+                                      unknown)
 
     @property
     def lowercase(self) -> bool:
@@ -96,8 +100,7 @@ class TranslationInference:
         settings = self.decoding
         if not settings.replace_unk:
             return Guards(settings.no_repeat_ngram)
-        copy = src == UNK_IDX
-        return Guards(settings.no_repeat_ngram, copy.any(1), copy)
+        return Guards.copying(src == UNK_IDX, settings.no_repeat_ngram, runs=settings.copy_runs)
 
     def decode_limits(self, src_lens: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
         """Steps each sentence may take ``(batch,)`` (see the class docstring), at most ``max_len`` when given."""
@@ -130,11 +133,17 @@ class TranslationInference:
             rows, found = out.nbest[:, :n_best], out.nbest_scores[:, :n_best]
             align = None if out.nbest_align is None else out.nbest_align[:, :n_best]
             att = None if out.nbest_attention is None else out.nbest_attention[:, :n_best]
-        return self._hypotheses(rows.tolist(), found.tolist(), None if align is None or not copying else align.tolist(),
-                                None if att is None else att.float().cpu().numpy(), src_lens.tolist(), sources)
+        copy = None
+        if align is not None and copying:
+            copy = (align.tolist(), (src == UNK_IDX).tolist() if settings.copy_runs else None)
+        return self._hypotheses(rows.tolist(), found.tolist(), copy, None if att is None else att.float().cpu().numpy(),
+                                src_lens.tolist(), sources)
 
-    def _hypotheses(self, rows, scores, aligns, attention, src_lens, sources) -> list[list[Hypothesis]]:
-        text = self.target_text
+    def _hypotheses(self, rows, scores, copy, attention, src_lens, sources) -> list[list[Hypothesis]]:
+        """``copy``: None, or the alignments ``(batch, n, steps)`` and unknown-source-word flags ``(batch,
+        src_len)`` as lists, for copying unknown words from ``sources``."""
+        text, order = self.target_text, self.decoding.copy_order
+        aligns, unknown = copy if copy is not None else (None, None)
         out = []
         for b, (row_n, score_n) in enumerate(zip(rows, scores)):
             source = sources[b] if sources is not None and aligns is not None else None
@@ -142,7 +151,8 @@ class TranslationInference:
             for k, (row, score) in enumerate(zip(row_n, score_n)):
                 if not np.isfinite(score):
                     continue
-                tokens = text.tokens(row, aligns[b][k] if aligns is not None else None, source)
+                tokens = text.tokens(row, aligns[b][k] if aligns is not None else None, source, order,
+                                     unknown[b] if unknown is not None else None)
                 att = None
                 if attention is not None:
                     att = attention[b, k, : len(tokens) + 1, : src_lens[b]]

@@ -10,10 +10,12 @@ from torch import nn
 
 from core.checkpoint_io import check_checkpoint_fits
 from core.errors import UserInputError
+from datamodules.text.vocab import UNK_IDX
 from datamodules.text.vocab_state import VocabState
 from lightning_modules.inference import (CKPT_KEY, DecodingSettings, Hypothesis, LengthLimit,  # noqa: F401
                                          TranslationInference)
 from lightning_modules.lr_schedule import OneCycleSchedule
+from lightning_modules.target_text import CopyOrder
 from lightning_modules.metrics import CorpusScore
 from lightning_modules.translator import Translator
 from models.decoding import greedy_decode
@@ -35,7 +37,9 @@ class Seq2SeqModule(TranslationInference, OneCycleSchedule, pl.LightningModule):
     what ``test_step`` and ``predict_step`` return.
 
     Decoding: ``replace_unk`` lets the decoder produce ``_unk_`` only for a source with unknown words, and replaces
-    each by the source word it attended to (:mod:`lightning_modules.target_text`); ``no_repeat_ngram`` (n ≥ 2)
+    each by one of the unknown source words its step attended to, in source order (``copy_order: source``) or where
+    it attended (``attention``), a run of adjacent unknown words as one (``copy_runs``)
+    (:mod:`lightning_modules.unknown_copy`); ``no_repeat_ngram`` (n ≥ 2)
     forbids repeating an n-gram; ``length_limit`` gives each sentence ``max(max_decode_len, 1.5 × source + 5)``
     steps (``"floor"``) or ``1.5 × source + 5`` (``"source"``, tighter for short sources).
     """
@@ -48,7 +52,9 @@ class Seq2SeqModule(TranslationInference, OneCycleSchedule, pl.LightningModule):
                  length_penalty: float = DecodingSettings.length_penalty,
                  replace_unk: bool = DecodingSettings.replace_unk,
                  no_repeat_ngram: int = DecodingSettings.no_repeat_ngram,
-                 length_limit: LengthLimit = DecodingSettings.length_limit) -> None:
+                 length_limit: LengthLimit = DecodingSettings.length_limit,
+                 copy_order: CopyOrder = DecodingSettings.copy_order,
+                 copy_runs: bool = DecodingSettings.copy_runs) -> None:
         super().__init__()
         self.save_hyperparameters()
         # LightningCLI hands the group over as a dict (and keeps it so in the checkpoint's hyperparameters)
@@ -127,8 +133,10 @@ class Seq2SeqModule(TranslationInference, OneCycleSchedule, pl.LightningModule):
                             min_steps=tgt_len, guards=self.guards(batch["src"]))
         loss = seq2seq_loss(out.logits, batch["tgt"])
         self.log(f"{stage}/loss", loss, prog_bar=stage == "val", batch_size=batch["src"].size(0), sync_dist=True)
-        align = None if out.align is None or not self.decoding.replace_unk else out.align.tolist()
-        return self.ids_to_text(out.tokens.tolist(), align, batch["src_text"])
+        if out.align is None or not self.decoding.replace_unk:
+            return self.ids_to_text(out.tokens.tolist(), None, batch["src_text"])
+        unknown = (batch["src"] == UNK_IDX).tolist() if self.decoding.copy_runs else None
+        return self.ids_to_text(out.tokens.tolist(), out.align.tolist(), batch["src_text"], unknown)
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         hyps = self._greedy_with_loss(batch, "val")

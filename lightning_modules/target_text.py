@@ -1,9 +1,9 @@
 """From decoded target ids to English: unknown-word replacement, detokenisation, true-casing.
 
-An ``_unk_`` is replaced by the source word its step attended to most among the source's unknown words (the
-decoder's alignment, :func:`models.decoding_guards.alignment`), spelled as the input wrote it: names and numbers
-outside the vocabulary are copied instead of guessed (Luong et al., 2015). An ``_unk_`` with nothing to copy is
-dropped. Word-level English is then joined by its joiner marks and, for a lower-cased model, true-cased with the
+An ``_unk_`` is replaced by the source words it copies (:mod:`lightning_modules.unknown_copy`: attention picks
+them, the source orders them, a run of adjacent unknown words goes whole), spelled as the input wrote it: names and
+numbers outside the vocabulary are copied instead of guessed (Luong et al., 2015). An ``_unk_`` with nothing to copy
+is dropped. Word-level English is then joined by its joiner marks and, for a lower-cased model, true-cased with the
 table learned from the cased training sentences; subword English is decoded by its SentencePiece model.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datamodules.text.joiners import detokenize_joined
 from datamodules.text.truecase import apply_truecase
 from datamodules.text.vocab import BOS_IDX, EOS_IDX, PAD_IDX, UNK, UNK_IDX
 from datamodules.text.vocab_state import VocabState
+from lightning_modules.unknown_copy import CopyOrder, copy_positions, copy_run, copied_text
 
 
 class TargetText:
@@ -33,23 +34,27 @@ class TargetText:
         return self._source(text)
 
     def tokens(self, ids: Sequence[int], align: Sequence[int] | None = None,
-               source: Sequence[str] | str | None = None) -> list[str]:
-        """Target tokens up to ``_eos_``, specials dropped; each ``_unk_`` replaced by ``source[align[t]]`` when
-        both are given (and dropped when it points past the source, i.e. at its ``_eos_``). ``source`` is the
-        source's tokens as written, or its raw text (tokenised only if an ``_unk_`` needs it)."""
+               source: Sequence[str] | str | None = None, order: CopyOrder = "source",
+               unknown: Sequence[bool] | None = None) -> list[str]:
+        """Target tokens up to ``_eos_``, specials dropped; when ``align`` and ``source`` are given, each ``_unk_``
+        is replaced by the source word :func:`copy_positions` gives it, with its run of adjacent unknown words
+        (``unknown``, per source token) and dropped when it points past the source (at its ``_eos_``). ``source``
+        is the source's tokens as written, or its raw text (tokenised only if an ``_unk_`` needs it)."""
         out = []
-        for t, i in enumerate(ids):
+        copies = iter(copy_positions(ids, align, order)) if source is not None and align is not None else None
+        for i in ids:
             i = int(i)
             if i == EOS_IDX:
                 break
             if i in (BOS_IDX, PAD_IDX):
                 continue
-            if i == UNK_IDX and source is not None and align is not None:
+            if i == UNK_IDX and copies is not None:
                 if isinstance(source, str):
                     source = self.source_tokens(source)
-                pos = int(align[t])
-                if pos < len(source):
-                    out.append(source[pos])
+                run = copy_run(next(copies), unknown)
+                words = [source[p] for p in run if p < len(source)]
+                if words:  # one token per step, so attention rows still line up with the output
+                    out.append(copied_text(words))
                 continue
             out.append(self.itos[i] if 0 <= i < len(self.itos) else UNK)
         return out
@@ -65,7 +70,9 @@ class TargetText:
         return detokenize(tokens)
 
     def texts(self, rows: Sequence[Sequence[int]], aligns: Sequence[Sequence[int]] | None = None,
-              sources: Sequence[Sequence[str] | str] | None = None) -> list[str]:
-        """:meth:`text` of :meth:`tokens` for each row (``aligns`` and ``sources`` per row, or None)."""
-        return [self.text(self.tokens(row, aligns[k] if aligns is not None else None,
-                                      sources[k] if sources is not None else None)) for k, row in enumerate(rows)]
+              sources: Sequence[Sequence[str] | str] | None = None, order: CopyOrder = "source",
+              unknown: Sequence[Sequence[bool]] | None = None) -> list[str]:
+        """:meth:`text` of :meth:`tokens` for each row (``aligns``, ``sources`` and ``unknown`` per row, or None)."""
+        pick = lambda rows_, k: None if rows_ is None else rows_[k]  # noqa: E731
+        return [self.text(self.tokens(row, pick(aligns, k), pick(sources, k), order, pick(unknown, k)))
+                for k, row in enumerate(rows)]

@@ -19,35 +19,59 @@ class Guards:
     predicted (a source without an unknown word has nothing to copy); None allows it everywhere. ``copy_mask``:
     ``(batch, src_len)`` bool, True at unknown source words: each output step's alignment (where its attention
     peaks) is taken among them when the sentence has any, so that an ``_unk_`` can be replaced by the source word it
-    stands for. Each unknown source word is copied at most once (:meth:`after_step`): a name is not written twice
-    while another one is lost.
+    stands for. ``copy_runs`` ``(batch, src_len)`` long numbers each run of adjacent unknown source words from 1
+    (0 elsewhere, see :func:`unknown_runs`): a run is copied as a whole ("Ishbel Dragomir", "10 000"). Each unknown
+    word, or run, is copied at most once (:meth:`after_step`): a name is not written twice while another is lost.
     """
 
     no_repeat_ngram: int = 0
     unk_allowed: torch.Tensor | None = None
     copy_mask: torch.Tensor | None = None
+    copy_runs: torch.Tensor | None = None
+
+    @classmethod
+    def copying(cls, unknown: torch.Tensor, no_repeat_ngram: int = 0, runs: bool = True) -> "Guards":
+        """Guards for sources whose unknown words are ``unknown`` ``(batch, src_len)`` bool: ``_unk_`` only where
+        there is something to copy, each run of unknown words (each word without ``runs``) copied once."""
+        return cls(no_repeat_ngram, unknown.any(1), unknown, unknown_runs(unknown) if runs else None)
+
+    def _map(self, fn) -> "Guards":
+        keep = lambda t: None if t is None else fn(t)  # noqa: E731
+        return Guards(self.no_repeat_ngram, keep(self.unk_allowed), keep(self.copy_mask), keep(self.copy_runs))
 
     def select(self, rows: torch.Tensor) -> "Guards":
         """The guards of batch rows ``rows`` ``(n,)`` (sentences leaving a batch)."""
-        pick = lambda t: None if t is None else t[rows]  # noqa: E731
-        return Guards(self.no_repeat_ngram, pick(self.unk_allowed), pick(self.copy_mask))
+        return self._map(lambda t: t[rows])
 
     def repeat_interleave(self, times: int) -> "Guards":
         """The guards of each sentence repeated ``times`` times in place (one row per beam hypothesis)."""
-        rep = lambda t: None if t is None else t.repeat_interleave(times, dim=0)  # noqa: E731
-        return Guards(self.no_repeat_ngram, rep(self.unk_allowed), rep(self.copy_mask))
+        return self._map(lambda t: t.repeat_interleave(times, dim=0))
 
     def after_step(self, tokens: torch.Tensor, align: torch.Tensor | None) -> "Guards":
         """The guards for the next step once each row has emitted ``tokens`` ``(rows,)`` with ``align`` ``(rows,)``
-        (:func:`alignment` of this step): an ``_unk_`` uses up the unknown source word it copies, and a row whose
-        last unknown word is used up may not emit ``_unk_`` again. Unchanged without a ``copy_mask``."""
+        (:func:`alignment` of this step): an ``_unk_`` uses up the unknown source word it copies (with its whole run
+        given ``copy_runs``), and a row whose last unknown word is used up may not emit ``_unk_`` again. Unchanged
+        without a ``copy_mask``."""
         if self.copy_mask is None or align is None:
             return self
-        copied = torch.zeros_like(self.copy_mask).scatter_(1, align.unsqueeze(1), (tokens == UNK_IDX).unsqueeze(1))
+        unk = (tokens == UNK_IDX).unsqueeze(1)
+        if self.copy_runs is None:
+            copied = torch.zeros_like(self.copy_mask).scatter_(1, align.unsqueeze(1), unk)
+        else:
+            run = self.copy_runs.gather(1, align.unsqueeze(1))  # (rows, 1): the run copied, 0 for none
+            copied = (self.copy_runs == run) & (run > 0) & unk
         mask = self.copy_mask & ~copied
         exhausted = self.copy_mask.any(-1) & ~mask.any(-1)
         allowed = ~exhausted if self.unk_allowed is None else self.unk_allowed & ~exhausted
-        return Guards(self.no_repeat_ngram, allowed, mask)
+        return Guards(self.no_repeat_ngram, allowed, mask, self.copy_runs)
+
+
+def unknown_runs(unknown: torch.Tensor) -> torch.Tensor:
+    """Runs of adjacent unknown source words: ``unknown`` ``(batch, src_len)`` bool → ``(batch, src_len)`` long,
+    each run numbered from 1 within its row, 0 at known words."""
+    before = torch.nn.functional.pad(unknown[:, :-1], (1, 0), value=False)
+    starts = unknown & ~before
+    return starts.long().cumsum(1).masked_fill(~unknown, 0)
 
 
 def no_specials(logits: torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,7 @@ import torch
 from datamodules.text.vocab import EOS_IDX, PAD_IDX, UNK_IDX
 from models.beam_search import beam_search
 from models.decoding import greedy_decode
-from models.decoding_guards import Guards, banned_ngrams
+from models.decoding_guards import Guards, banned_ngrams, unknown_runs
 from test_models import _batch, _model_with
 
 # Outputs of the decoder before the guards existed (commit d6a7f47), same seeded models and batch: greedy tokens,
@@ -121,6 +121,25 @@ def test_each_unknown_source_word_is_copied_once() -> None:
             assert sorted(align[row][is_unk].tolist()) == sorted(positions), (name, row, tokens[row], align[row])
 
 
+def test_a_run_of_adjacent_unknown_words_is_copied_once_as_a_whole() -> None:
+    """Adjacent unknown words (a two-word name, a number in digit groups) are one unit: one ``_unk_`` uses up the
+    whole run, so a model that would write ``_unk_`` at every step writes one per run, each aligned inside its own
+    run, and never a second one into a run already copied."""
+    model = _unk_loving_model()
+    src, lens, _ = _batch(seed=5)
+    runs_at = [[(1, 2, 3), (5,)], [(0,), (2,)], [(0,), (2, 3, 4)], [(0,)], [(1, 2)]]  # within each length
+    unknown = torch.zeros_like(src, dtype=torch.bool)
+    for row, runs in enumerate(runs_at):
+        unknown[row, [p for run in runs for p in run]] = True
+    assert unknown_runs(unknown).tolist() == [[0, 1, 1, 1, 0, 2, 0], [1, 0, 2, 0, 0, 0, 0], [1, 0, 2, 2, 2, 0, 0],
+                                              [1, 0, 0, 0, 0, 0, 0], [0, 1, 1, 0, 0, 0, 0]]
+    for name, (tokens, align) in _decodes(model, src, lens, Guards.copying(unknown)).items():
+        for row, runs in enumerate(runs_at):
+            copied = align[row][tokens[row] == UNK_IDX].tolist()
+            found = [next(i for i, run in enumerate(runs) if p in run) for p in copied]
+            assert sorted(found) == list(range(len(runs))), (name, row, tokens[row], align[row])
+
+
 def test_beam_tracks_attention_of_each_hypothesis() -> None:
     """The n-best list comes with the attention of each kept hypothesis: rows sum to 1 over the real source."""
     model = _model_with("output", seed=3)
@@ -148,7 +167,7 @@ def test_inference_greedy_that_drops_ended_sentences_equals_greedy_decoding(mode
     model = _model_with(mode, seed=3)
     src, lens, _ = _batch(seed=5)
     copy = src == src[:, :1]  # some positions to copy from
-    guards = Guards(3, torch.tensor([True, False, True, False, True]), copy) if guarded else None
+    guards = Guards(3, torch.tensor([True, False, True, False, True]), copy, unknown_runs(copy)) if guarded else None
     limits = torch.tensor([3, 9, 5, 12, 7])
     plain = greedy_decode(model, src, lens, limits, guards=guards, with_scores=True)
     fast = greedy_search(model, src, lens, limits, guards=guards, track="align", with_scores=True)
