@@ -14,7 +14,8 @@ from datamodules.text.joiners import strip_joiners
 from datamodules.text.vocab import UNK_IDX, Vocab
 from datamodules.text.vocab_state import VocabState
 from lightning_modules.loading import group_hyperparameters
-from lightning_modules.target_text import CopyOrder, TargetText
+from lightning_modules.target_text import TargetText
+from lightning_modules.unknown_copy import CopyOrder
 from models.beam_search import beam_search
 from models.decoding import decode_limit, greedy_search
 from models.decoding_guards import Guards

@@ -15,9 +15,9 @@ from datamodules.text.vocab_state import VocabState
 from lightning_modules.inference import (CKPT_KEY, DecodingSettings, Hypothesis, LengthLimit,  # noqa: F401
                                          TranslationInference)
 from lightning_modules.lr_schedule import OneCycleSchedule
-from lightning_modules.target_text import CopyOrder
 from lightning_modules.metrics import CorpusScore
 from lightning_modules.translator import Translator
+from lightning_modules.unknown_copy import CopyOrder
 from models.decoding import greedy_decode
 from models.seq2seq import ForcingMode, Seq2Seq, Seq2SeqConfig
 from models.seq2seq_loss import seq2seq_loss
