@@ -108,7 +108,8 @@ def run(ckpt: Path, split: Path, beams: list[int]) -> dict:
 
 def table(results: list[dict], beams: list[int]) -> str:
     """Markdown rows summed over the checkpoints."""
-    lines = ["| pairs | decoding | copying | all present | in the reference's order |", "| --- | --- | --- | ---: | ---: |"]
+    lines = ["| pairs | decoding | copying | all present | in the reference's order |",
+             "| --- | --- | --- | ---: | ---: |"]
     for name in ("original", "renamed"):
         for beam in beams:
             for variant in VARIANTS:

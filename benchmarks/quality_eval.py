@@ -91,9 +91,8 @@ def evaluate(ckpt: Path, split: Path, options: dict) -> dict:
     refs = (split / "test.en").read_text(encoding="utf-8").splitlines()
     t0 = time.process_time()
     module = load_translator(ckpt, "cpu", options.get("precision", "fp32"))
-    module.decoding = dataclasses.replace(module.decoding, **{k: options[k] for k in
-                                                            ("replace_unk", "no_repeat_ngram", "length_limit", "copy_order", "copy_runs")
-                                                            if k in options})
+    settings = ("replace_unk", "no_repeat_ngram", "length_limit", "copy_order", "copy_runs")
+    module.decoding = dataclasses.replace(module.decoding, **{k: options[k] for k in settings if k in options})
     translator = Translator(module, options.get("beam", 5), split=options.get("split", True))
     lines = translator.translate(src)
     seconds = time.process_time() - t0

@@ -61,6 +61,11 @@ class Hypothesis:
     attention: np.ndarray | None = None
 
 
+def _run_rows(guards: Guards | None) -> list[list[int]] | None:
+    """The run number of each source position that the decoding ``guards`` used up copies by, as lists."""
+    return None if guards is None or guards.copy_runs is None else guards.copy_runs.tolist()
+
+
 class TranslationInference:
     """The inference methods of a translator. The class using it provides ``model`` (a :class:`Seq2Seq`),
     ``vocab_state``, ``decoding`` (:class:`DecodingSettings`) and ``device``."""
@@ -84,11 +89,11 @@ class TranslationInference:
         return self._target_text
 
     def ids_to_text(self, rows: list[list[int]], aligns: list[list[int]] | None = None,
-                    sources: Sequence[str] | None = None, unknown: list[list[bool]] | None = None) -> list[str]:
+                    sources: Sequence[str] | None = None, guards: Guards | None = None) -> list[str]:
         """Token-id rows (stopping at ``_eos_``) → English; with ``aligns`` and the raw ``sources``, unknown words
-        are copied from the source (runs of them whole, given ``unknown`` per source token)."""
+        are copied from the source (runs of them whole, as the decoding ``guards`` numbered them)."""
         return self.target_text.texts(rows, aligns, sources if aligns is not None else None, self.decoding.copy_order,
-                                      unknown)
+                                      _run_rows(guards))
 
     @property
     def lowercase(self) -> bool:
@@ -134,17 +139,15 @@ class TranslationInference:
             rows, found = out.nbest[:, :n_best], out.nbest_scores[:, :n_best]
             align = None if out.nbest_align is None else out.nbest_align[:, :n_best]
             att = None if out.nbest_attention is None else out.nbest_attention[:, :n_best]
-        copy = None
-        if align is not None and copying:
-            copy = (align.tolist(), (src == UNK_IDX).tolist() if settings.copy_runs else None)
+        copy = (align.tolist(), _run_rows(guards)) if align is not None and copying else None
         return self._hypotheses(rows.tolist(), found.tolist(), copy, None if att is None else att.float().cpu().numpy(),
                                 src_lens.tolist(), sources)
 
     def _hypotheses(self, rows, scores, copy, attention, src_lens, sources) -> list[list[Hypothesis]]:
-        """``copy``: None, or the alignments ``(batch, n, steps)`` and unknown-source-word flags ``(batch,
-        src_len)`` as lists, for copying unknown words from ``sources``."""
+        """``copy``: None, or the alignments ``(batch, n, steps)`` and the run numbers of the unknown source words
+        ``(batch, src_len)`` (or None) as lists, for copying unknown words from ``sources``."""
         text, order = self.target_text, self.decoding.copy_order
-        aligns, unknown = copy if copy is not None else (None, None)
+        aligns, runs = copy if copy is not None else (None, None)
         out = []
         for b, (row_n, score_n) in enumerate(zip(rows, scores)):
             source = sources[b] if sources is not None and aligns is not None else None
@@ -153,7 +156,7 @@ class TranslationInference:
                 if not np.isfinite(score):
                     continue
                 tokens = text.tokens(row, aligns[b][k] if aligns is not None else None, source, order,
-                                     unknown[b] if unknown is not None else None)
+                                     runs[b] if runs is not None else None)
                 att = None
                 if attention is not None:
                     att = attention[b, k, : len(tokens) + 1, : src_lens[b]]

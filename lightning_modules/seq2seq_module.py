@@ -10,7 +10,6 @@ from torch import nn
 
 from core.checkpoint_io import check_checkpoint_fits
 from core.errors import UserInputError
-from datamodules.text.vocab import UNK_IDX
 from datamodules.text.vocab_state import VocabState
 from lightning_modules.inference import (CKPT_KEY, DecodingSettings, Hypothesis, LengthLimit,  # noqa: F401
                                          TranslationInference)
@@ -128,15 +127,13 @@ class Seq2SeqModule(TranslationInference, OneCycleSchedule, pl.LightningModule):
 
     def _greedy_with_loss(self, batch: dict, stage: str) -> list[str]:
         """Greedy decodes of the batch (at least as many steps as the target, for the loss); logs the loss."""
-        tgt_len = batch["tgt"].size(1)
+        tgt_len, guards = batch["tgt"].size(1), self.guards(batch["src"])
         out = greedy_decode(self.model, batch["src"], batch["src_lens"], self.decode_limits(batch["src_lens"]),
-                            min_steps=tgt_len, guards=self.guards(batch["src"]))
+                            min_steps=tgt_len, guards=guards)
         loss = seq2seq_loss(out.logits, batch["tgt"])
         self.log(f"{stage}/loss", loss, prog_bar=stage == "val", batch_size=batch["src"].size(0), sync_dist=True)
-        if out.align is None or not self.decoding.replace_unk:
-            return self.ids_to_text(out.tokens.tolist(), None, batch["src_text"])
-        unknown = (batch["src"] == UNK_IDX).tolist() if self.decoding.copy_runs else None
-        return self.ids_to_text(out.tokens.tolist(), out.align.tolist(), batch["src_text"], unknown)
+        align = None if out.align is None or not self.decoding.replace_unk else out.align.tolist()
+        return self.ids_to_text(out.tokens.tolist(), align, batch["src_text"], guards)
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         hyps = self._greedy_with_loss(batch, "val")

@@ -35,11 +35,11 @@ class TargetText:
 
     def tokens(self, ids: Sequence[int], align: Sequence[int] | None = None,
                source: Sequence[str] | str | None = None, order: CopyOrder = "source",
-               unknown: Sequence[bool] | None = None) -> list[str]:
+               runs: Sequence[int] | None = None) -> list[str]:
         """Target tokens up to ``_eos_``, specials dropped; when ``align`` and ``source`` are given, each ``_unk_``
-        is replaced by the source word :func:`copy_positions` gives it, with its run of adjacent unknown words
-        (``unknown``, per source token) and dropped when it points past the source (at its ``_eos_``). ``source``
-        is the source's tokens as written, or its raw text (tokenised only if an ``_unk_`` needs it)."""
+        is replaced by the source word :func:`copy_positions` gives it, with the rest of its run of adjacent unknown
+        words (``runs``: :func:`copy_run`), and dropped when it points past the source (at its ``_eos_``).
+        ``source`` is the source's tokens as written, or its raw text (tokenised only if an ``_unk_`` needs it)."""
         out = []
         copies = iter(copy_positions(ids, align, order)) if source is not None and align is not None else None
         for i in ids:
@@ -51,7 +51,7 @@ class TargetText:
             if i == UNK_IDX and copies is not None:
                 if isinstance(source, str):
                     source = self.source_tokens(source)
-                run = copy_run(next(copies), unknown)
+                run = copy_run(next(copies), runs)
                 words = [source[p] for p in run if p < len(source)]
                 if words:  # one token per step, so attention rows still line up with the output
                     out.append(copied_text(words))
@@ -71,8 +71,8 @@ class TargetText:
 
     def texts(self, rows: Sequence[Sequence[int]], aligns: Sequence[Sequence[int]] | None = None,
               sources: Sequence[Sequence[str] | str] | None = None, order: CopyOrder = "source",
-              unknown: Sequence[Sequence[bool]] | None = None) -> list[str]:
-        """:meth:`text` of :meth:`tokens` for each row (``aligns``, ``sources`` and ``unknown`` per row, or None)."""
+              runs: Sequence[Sequence[int]] | None = None) -> list[str]:
+        """:meth:`text` of :meth:`tokens` for each row (``aligns``, ``sources`` and ``runs`` per row, or None)."""
         pick = lambda rows_, k: None if rows_ is None else rows_[k]  # noqa: E731
-        return [self.text(self.tokens(row, pick(aligns, k), pick(sources, k), order, pick(unknown, k)))
+        return [self.text(self.tokens(row, pick(aligns, k), pick(sources, k), order, pick(runs, k)))
                 for k, row in enumerate(rows)]

@@ -39,17 +39,14 @@ def copy_positions(ids: Sequence[int], align: Sequence[int], order: CopyOrder = 
     return sorted(found) if order == "source" else found
 
 
-def copy_run(pos: int, unknown: Sequence[bool] | None) -> range:
-    """The source positions copied for an ``_unk_`` aligned to ``pos``: the run of adjacent unknown words around
-    it (``unknown`` per source position), or ``pos`` alone without ``unknown`` or when ``pos`` is not unknown."""
-    if unknown is None or not 0 <= pos < len(unknown) or not unknown[pos]:
+def copy_run(pos: int, runs: Sequence[int] | None) -> range:
+    """The source positions copied for an ``_unk_`` aligned to ``pos``: those of its run, given ``runs`` (per
+    source position, the run number the decoder used up, :func:`models.decoding_guards.unknown_runs`; 0 at known
+    words), or ``pos`` alone without ``runs`` or when ``pos`` is in no run."""
+    if runs is None or not 0 <= pos < len(runs) or not runs[pos]:
         return range(pos, pos + 1)
-    start, end = pos, pos + 1
-    while start > 0 and unknown[start - 1]:
-        start -= 1
-    while end < len(unknown) and unknown[end]:
-        end += 1
-    return range(start, end)
+    inside = [p for p, run in enumerate(runs) if run == runs[pos]]
+    return range(inside[0], inside[-1] + 1)
 
 
 def copied_text(words: Sequence[str]) -> str:

@@ -3,12 +3,14 @@ together as one output token, and numbers come out written the English way."""
 from __future__ import annotations
 
 import pytest
+import torch
 from test_rare_words import _tiny_module
 
 from datamodules.text.prepare import TextSettings
 from datamodules.text.vocab import EOS_IDX, UNK_IDX
 from lightning_modules.translator import Translator
 from lightning_modules.unknown_copy import copied_text, copy_positions, copy_run
+from models.decoding_guards import Guards, unknown_runs
 
 
 def test_copies_follow_the_source_order_or_the_attention() -> None:
@@ -21,13 +23,13 @@ def test_copies_follow_the_source_order_or_the_attention() -> None:
 
 
 def test_a_copy_takes_the_whole_run_of_adjacent_unknown_words() -> None:
-    unknown = [False, True, True, False, True, True, True]
-    assert list(copy_run(2, unknown)) == [1, 2]
-    assert list(copy_run(1, unknown)) == [1, 2]
-    assert list(copy_run(5, unknown)) == [4, 5, 6]
-    assert list(copy_run(3, unknown)) == [3]  # not unknown (attention with nothing left to copy)
+    runs = unknown_runs(torch.tensor([[False, True, True, False, True, True, True]]))[0].tolist()
+    assert list(copy_run(2, runs)) == [1, 2]
+    assert list(copy_run(1, runs)) == [1, 2]
+    assert list(copy_run(5, runs)) == [4, 5, 6]
+    assert list(copy_run(3, runs)) == [3]  # not unknown (attention with nothing left to copy)
     assert list(copy_run(5, None)) == [5]
-    assert list(copy_run(9, unknown)) == [9]  # past the source: the caller drops it
+    assert list(copy_run(9, runs)) == [9]  # past the source: the caller drops it
 
 
 @pytest.mark.parametrize("words, text", [
@@ -52,8 +54,8 @@ def test_translations_copy_names_whole_and_in_source_order() -> None:
         assert copied == ["Ishbel Dragomir", "Zorglub", "10,000"], (beam, best.tokens)
         assert len(best.tokens) <= best.attention.shape[0] <= len(best.tokens) + 1  # one row per step (+ _eos_)
     rows, aligns = [[UNK_IDX, UNK_IDX, EOS_IDX]], [[5, 2, 0]]  # attention took Zorglub first
-    unknown = [[False, False, True, True, False, True, False]]
+    guards = Guards.copying(torch.tensor([[False, False, True, True, False, True, False]]))
     source = ["Où est Ishbel Dragomir et Zorglub ?"]
-    assert module.ids_to_text(rows, aligns, source, unknown) == ["Ishbel Dragomir Zorglub"]
+    assert module.ids_to_text(rows, aligns, source, guards) == ["Ishbel Dragomir Zorglub"]
     module.hparams.copy_order = "attention"
-    assert module.ids_to_text(rows, aligns, source, unknown) == ["Zorglub Ishbel Dragomir"]
+    assert module.ids_to_text(rows, aligns, source, guards) == ["Zorglub Ishbel Dragomir"]
