@@ -92,8 +92,9 @@ class TranslationInference:
                     sources: Sequence[str] | None = None, guards: Guards | None = None) -> list[str]:
         """Token-id rows (stopping at ``_eos_``) → English; with ``aligns`` and the raw ``sources``, unknown words
         are copied from the source (runs of them whole, as the decoding ``guards`` numbered them)."""
-        return self.target_text.texts(rows, aligns, sources if aligns is not None else None, self.decoding.copy_order,
-                                      _run_rows(guards))
+        if aligns is None:  # nothing is copied: neither the sources nor the guards' runs are read
+            return self.target_text.texts(rows)
+        return self.target_text.texts(rows, aligns, sources, self.decoding.copy_order, _run_rows(guards))
 
     @property
     def lowercase(self) -> bool:
